@@ -1,0 +1,75 @@
+//! The command line every chapter's server shares: `--addr HOST:PORT` and `--help`.
+//!
+//! Parsed with `lexopt`, a parser with no dependencies and no macros: a chapter that needs more
+//! flags can read them the same way.
+
+use std::net::SocketAddr;
+
+/// The address a chapter's server listens on unless told otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+
+/// What the command line asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Args {
+    /// Where to listen.
+    pub addr: SocketAddr,
+}
+
+impl Args {
+    /// Parses the process's arguments. On `--help` prints `about` and usage and exits 0; on a bad
+    /// argument prints the problem and exits 2.
+    pub fn from_env(about: &str) -> Args {
+        match Args::parse(std::env::args_os().skip(1)) {
+            Ok(Some(args)) => args,
+            Ok(None) => {
+                println!("{about}\n\nusage: [--addr HOST:PORT]   (default {DEFAULT_ADDR})");
+                std::process::exit(0);
+            }
+            Err(error) => {
+                eprintln!("error: {error}\nusage: [--addr HOST:PORT]");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// Parses `args` (without the program name). `Ok(None)` means help was asked for.
+    ///
+    /// # Errors
+    ///
+    /// An unknown flag, a missing value, or an address that does not parse.
+    pub fn parse(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<Option<Args>, lexopt::Error> {
+        use lexopt::prelude::*;
+        let mut addr: SocketAddr = DEFAULT_ADDR.parse().map_err(|_| "bad default")?;
+        let mut parser = lexopt::Parser::from_args(args);
+        while let Some(arg) = parser.next()? {
+            match arg {
+                Short('a') | Long("addr") => addr = parser.value()?.parse()?,
+                Short('h') | Long("help") => return Ok(None),
+                _ => return Err(arg.unexpected()),
+            }
+        }
+        Ok(Some(Args { addr }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, lexopt::Error> {
+        Args::parse(args.iter().map(Into::into))
+    }
+
+    #[test]
+    fn the_address_defaults_and_can_be_set() {
+        let default = parse(&[]).unwrap().unwrap();
+        assert_eq!(default.addr.to_string(), DEFAULT_ADDR);
+        let set = parse(&["--addr", "127.0.0.1:0"]).unwrap().unwrap();
+        assert_eq!(set.addr.port(), 0);
+        assert!(parse(&["--help"]).unwrap().is_none());
+        assert!(parse(&["--addr", "nowhere"]).is_err());
+        assert!(parse(&["--port"]).is_err());
+    }
+}

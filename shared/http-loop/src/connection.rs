@@ -1,0 +1,373 @@
+//! One client connection: its buffers, its in-flight requests, its deadline.
+//!
+//! The event loop calls [`Connection::drive`] whenever anything happens to a connection — the
+//! socket became readable or writable, an answer came back, a deadline fell due — and `drive`
+//! does everything that has become possible, in one order:
+//!
+//! 1. **read** until the kernel says `WouldBlock` (mio is edge-triggered: an event is reported
+//!    once per change, so stopping early would leave bytes nobody will ever be told about);
+//! 2. **parse and dispatch** every complete request in the input, up to `max_pipelined` at once;
+//! 3. **flush** the answers that are next in request order into the output buffer;
+//! 4. **write** until the output is empty or the kernel says `WouldBlock`;
+//! 5. decide whether the connection lives on, and until when (its [deadline](Connection::deadline)).
+//!
+//! Reading stops early only when the input buffer is full (a client pipelining faster than its
+//! requests are answered). The connection then remembers that unread bytes may be waiting
+//! (`read_ready`) and reads again once answering has made room: nobody else will tell it.
+
+use crate::config::Config;
+use crate::event_loop::LoopShared;
+use crate::handler::{Defer, Handler, Reply};
+use crate::parse::{Parsed, find_head_end, parse_request};
+use crate::pipeline::Pipeline;
+use crate::request::Method;
+use crate::response::Response;
+use crate::slab::Key;
+use mio::net::TcpStream;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What the event loop lends a connection while driving it.
+pub(crate) struct Context<'a> {
+    pub(crate) config: &'a Config,
+    pub(crate) handler: &'a dyn Handler,
+    pub(crate) shared: &'a Arc<LoopShared>,
+    /// A buffer for `read`, shared by all connections of the loop.
+    pub(crate) scratch: &'a mut [u8],
+    pub(crate) now: Instant,
+}
+
+/// Why a connection's deadline is set: what happens when it falls due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expiry {
+    /// A request's head took longer than `header_read_timeout`: answer 408 and close.
+    HeaderRead,
+    /// A request's body took longer than `read_timeout`: answer 408 and close.
+    BodyRead,
+    /// The client has not read our answers for `write_timeout`: close.
+    Write,
+    /// No request for `idle_timeout`: close.
+    Idle,
+    /// The lingering close is over: close.
+    Linger,
+}
+
+/// Whether the connection lives on after `drive`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    Keep,
+    Close,
+}
+
+pub(crate) struct Connection {
+    socket: TcpStream,
+    /// Bytes received and not yet parsed into requests.
+    input: Vec<u8>,
+    /// How far `input` has been searched for the end of a head.
+    head_scanned: usize,
+    /// The total length of the request at the front of `input`, once its head is parsed and
+    /// only its body is missing: no need to parse again until `input` is this long.
+    needed: Option<usize>,
+    /// When the first byte of the request at the front of `input` arrived.
+    request_started: Option<Instant>,
+    /// Whether unread bytes may be waiting in the socket (see the module documentation).
+    read_ready: bool,
+    /// The client has shut down its sending side: `read` returned 0.
+    peer_closed: bool,
+    /// Requests being handled, and answers waiting for their turn.
+    pipeline: Pipeline,
+    /// Answers in wire form, not yet written.
+    output: Vec<u8>,
+    /// How much of `output` has been written.
+    written: usize,
+    /// The connection's last answer is in `output`: close once it is written.
+    finishing: bool,
+    /// Since when the client has not taken any of our output.
+    write_stalled_since: Option<Instant>,
+    /// Whether the socket is registered for writability (only while output is pending).
+    wants_write: bool,
+    /// Since when we have been discarding input after our last answer (lingering close).
+    lingering_since: Option<Instant>,
+    /// When the client last sent or took anything.
+    last_activity: Instant,
+    /// The earliest entry this connection has in the loop's timer heap.
+    pub(crate) scheduled: Option<Instant>,
+}
+
+impl Connection {
+    pub(crate) fn new(socket: TcpStream, now: Instant) -> Connection {
+        Connection {
+            socket,
+            input: Vec::new(),
+            head_scanned: 0,
+            needed: None,
+            request_started: None,
+            // Bytes may have arrived before the socket was registered.
+            read_ready: true,
+            peer_closed: false,
+            pipeline: Pipeline::default(),
+            output: Vec::new(),
+            written: 0,
+            finishing: false,
+            write_stalled_since: None,
+            wants_write: false,
+            lingering_since: None,
+            last_activity: now,
+            scheduled: None,
+        }
+    }
+
+    pub(crate) fn socket(&mut self) -> &mut TcpStream {
+        &mut self.socket
+    }
+
+    /// The socket reported readiness to read (or an error or hang-up, which `read` reports).
+    pub(crate) fn mark_readable(&mut self) {
+        self.read_ready = true;
+    }
+
+    /// Puts an answer that came back from another thread in its place.
+    pub(crate) fn answer(&mut self, seq: u64, response: Response) {
+        self.pipeline.fill(seq, response);
+    }
+
+    /// Whether the socket must be registered for writability now.
+    pub(crate) fn wants_write(&self) -> bool {
+        self.written < self.output.len()
+    }
+
+    /// Records the interest the socket is registered with; returns whether it changed.
+    pub(crate) fn set_write_interest(&mut self, wants_write: bool) -> bool {
+        std::mem::replace(&mut self.wants_write, wants_write) != wants_write
+    }
+
+    // ANCHOR: drive
+    /// Does everything that has become possible; see the module documentation.
+    pub(crate) fn drive(&mut self, key: Key, cx: &mut Context<'_>) -> Next {
+        loop {
+            if self.read_ready && self.read(cx).is_err() {
+                return Next::Close;
+            }
+            self.dispatch(key, cx);
+            self.flush();
+            if self.write(cx.now).is_err() {
+                return Next::Close;
+            }
+            if self.finishing && !self.wants_write() && self.lingering_since.is_none() {
+                if self.peer_closed {
+                    return Next::Close;
+                }
+                // Our last answer is out. Close our side, but keep reading until the client
+                // closes its own, or the linger ends (see `Config::linger_timeout`).
+                let _ = self.socket.shutdown(Shutdown::Write);
+                self.lingering_since = Some(cx.now);
+                self.read_ready = true;
+                continue;
+            }
+            if self.peer_closed && (self.lingering_since.is_some() || self.is_done()) {
+                return Next::Close;
+            }
+            // Answering made room in a full input buffer: read the bytes left in the socket.
+            if self.read_ready && !self.input_full(cx.config) {
+                continue;
+            }
+            return Next::Keep;
+        }
+    }
+    // ANCHOR_END: drive
+
+    /// Whether nothing remains to be done for the client: nothing in flight, nothing to write.
+    /// A partial request in the input of a client that has hung up is dropped: it can never
+    /// be completed.
+    fn is_done(&self) -> bool {
+        self.pipeline.in_flight() == 0 && !self.wants_write()
+    }
+
+    fn input_full(&self, config: &Config) -> bool {
+        // Room for the largest request there can be, so that one always fits.
+        self.input.len() >= config.max_head_bytes + config.max_body_bytes
+    }
+
+    /// Reads until `WouldBlock`, end of stream, or a full input buffer.
+    fn read(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
+        let lingering = self.lingering_since.is_some();
+        while lingering || !self.input_full(cx.config) {
+            match self.socket.read(cx.scratch) {
+                Ok(0) => {
+                    self.peer_closed = true;
+                    self.read_ready = false;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.last_activity = cx.now;
+                    if !lingering {
+                        self.input.extend_from_slice(&cx.scratch[..n]);
+                        self.request_started.get_or_insert(cx.now);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.read_ready = false;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    // ANCHOR: dispatch
+    /// Parses the complete requests at the front of the input and hands each to the handler.
+    fn dispatch(&mut self, key: Key, cx: &mut Context<'_>) {
+        while !self.pipeline.is_closed()
+            && self.pipeline.in_flight() < cx.config.max_pipelined
+            && !self.input.is_empty()
+        {
+            match self.needed {
+                Some(needed) if self.input.len() < needed => return,
+                Some(_) => {}
+                None => match find_head_end(&self.input, self.head_scanned) {
+                    Some(_) => {}
+                    None if self.input.len() > cx.config.max_head_bytes => {}
+                    None => {
+                        self.head_scanned = self.input.len();
+                        return;
+                    }
+                },
+            }
+            match parse_request(&self.input, cx.config) {
+                Ok(Parsed::Partial { needed }) => {
+                    self.needed = needed;
+                    return;
+                }
+                Ok(Parsed::Complete {
+                    request,
+                    consumed,
+                    keep_alive,
+                }) => {
+                    self.input.drain(..consumed);
+                    self.head_scanned = 0;
+                    self.needed = None;
+                    self.request_started = (!self.input.is_empty()).then_some(cx.now);
+                    let seq = self
+                        .pipeline
+                        .admit(!keep_alive, request.method() == Method::Head);
+                    log::debug!("{} {} {}", request.id(), request.method(), request.path());
+                    let defer = Defer {
+                        shared: cx.shared,
+                        connection: key,
+                        seq,
+                    };
+                    // A panicking handler costs its own request a 500; the loop lives on.
+                    let id = request.id();
+                    match catch_unwind(AssertUnwindSafe(|| cx.handler.handle(request, defer))) {
+                        Ok(Reply::Now(response)) => self.pipeline.fill(seq, response),
+                        Ok(Reply::Later(_)) => {}
+                        Err(_) => {
+                            log::error!("{id}: the handler panicked");
+                            let message = "the request's handler panicked";
+                            let response = Response::error(500, "handler_panicked", message);
+                            self.pipeline.fill(seq, response);
+                        }
+                    }
+                }
+                Err(refusal) => {
+                    log::debug!("refused: {} {}", refusal.status, refusal.message);
+                    self.refuse(refusal.into_response());
+                    return;
+                }
+            }
+        }
+    }
+    // ANCHOR_END: dispatch
+
+    /// Answers `response` as the connection's last answer, after those already in flight, and
+    /// stops reading requests.
+    fn refuse(&mut self, response: Response) {
+        self.input.clear();
+        self.request_started = None;
+        let seq = self.pipeline.admit(true, false);
+        self.pipeline.fill(seq, response);
+    }
+
+    /// Moves the answers that are next in order into the output buffer.
+    fn flush(&mut self) {
+        if self.finishing {
+            return;
+        }
+        while let Some(answer) = self.pipeline.take_ready() {
+            answer
+                .response
+                .write_to(&mut self.output, !answer.last, answer.head_only);
+            if answer.last {
+                self.finishing = true;
+                return;
+            }
+        }
+    }
+
+    /// Writes until the output is empty or the socket would block.
+    fn write(&mut self, now: Instant) -> io::Result<()> {
+        while self.written < self.output.len() {
+            match self.socket.write(&self.output[self.written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.written += n;
+                    self.last_activity = now;
+                    self.write_stalled_since = None;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_stalled_since.get_or_insert(now);
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.output.clear();
+        self.written = 0;
+        Ok(())
+    }
+
+    // ANCHOR: deadline
+    /// When the connection must next be looked at, and why.
+    pub(crate) fn deadline(&self, config: &Config) -> Option<(Instant, Expiry)> {
+        if let Some(since) = self.lingering_since {
+            return Some((since + config.linger_timeout, Expiry::Linger));
+        }
+        if let Some(since) = self.write_stalled_since {
+            return Some((since + config.write_timeout, Expiry::Write));
+        }
+        if self.pipeline.in_flight() > 0 || self.finishing {
+            // A handler is at work; how long it may take is the handler's business.
+            return None;
+        }
+        match (self.request_started, self.needed) {
+            (Some(start), None) => Some((start + config.header_read_timeout, Expiry::HeaderRead)),
+            (Some(start), Some(_)) => Some((start + config.read_timeout, Expiry::BodyRead)),
+            (None, _) => Some((self.last_activity + config.idle_timeout, Expiry::Idle)),
+        }
+    }
+    // ANCHOR_END: deadline
+
+    /// The deadline fell due: act on it. Returns whether the connection lives on (to send its
+    /// 408) or must close now.
+    pub(crate) fn expire(&mut self, expiry: Expiry) -> Next {
+        match expiry {
+            Expiry::HeaderRead | Expiry::BodyRead => {
+                let what = if expiry == Expiry::HeaderRead {
+                    "the request's headers"
+                } else {
+                    "the request's body"
+                };
+                let message = format!("{what} did not arrive in time");
+                self.refuse(Response::error(408, "request_timeout", &message).closing());
+                Next::Keep
+            }
+            Expiry::Write | Expiry::Idle | Expiry::Linger => Next::Close,
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! The event loop: one thread, one `mio::Poll`, every connection of the server.
+//!
+//! ```text
+//!                     ┌──────────────────── event-loop thread ────────────────────┐
+//!  clients ──TCP──▶   │ Poll::poll(timeout = earliest deadline)                   │
+//!                     │   LISTENER ready  → accept until WouldBlock → slab.insert │
+//!                     │   conn N ready    → slab[N].drive(): read, parse,         │
+//!                     │                     dispatch, flush, write                │
+//!                     │   WAKER ready     → hand-back drain → fill slots → drive  │
+//!                     │   deadline due    → 408 / close                           │
+//!                     └──────────▲───────────────────────────┬────────────────────┘
+//!                                │ Responder::send + wake     │ Reply::Later
+//!                     ┌──────────┴───────────────────────────▼────────────────────┐
+//!                     │ any other thread: a request thread, a worker pool …       │
+//!                     └───────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! `poll` blocks until a registered source is ready or the timeout passes. Each source has a
+//! `Token` chosen at registration: `LISTENER`, `WAKER`, and for each connection its slab index
+//! plus [`FIRST_CONNECTION`]. Nothing in the loop blocks: sockets are non-blocking, handlers
+//! answer at once or defer, and the only sleep is inside `poll`.
+
+use crate::config::Config;
+use crate::connection::{Connection, Context, Next};
+use crate::handback::Handback;
+use crate::handler::Handler;
+use crate::response::Response;
+use crate::slab::{Key, Slab};
+use crate::timers::Timers;
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// The token of the listening socket.
+const LISTENER: Token = Token(0);
+/// The token of the waker through which other threads wake the loop.
+const WAKER: Token = Token(1);
+/// Connection `i` of the slab is registered as `Token(FIRST_CONNECTION + i)`.
+const FIRST_CONNECTION: usize = 2;
+/// How long to stop accepting when the process is out of file descriptors.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// An answer computed on another thread, on its way back to the loop.
+pub(crate) struct Completion {
+    /// The connection the request came on.
+    pub(crate) connection: Key,
+    /// The request's place in the connection's pipeline.
+    pub(crate) seq: u64,
+    pub(crate) response: Response,
+}
+
+/// What the loop shares with other threads.
+pub(crate) struct LoopShared {
+    /// Answers coming back, and the waker.
+    pub(crate) handback: Handback<Completion, mio::Waker>,
+    /// Set to ask the loop to stop.
+    pub(crate) stopping: AtomicBool,
+}
+
+impl LoopShared {
+    /// Asks the loop to stop, and wakes it so that it notices.
+    pub(crate) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        self.handback.wake();
+    }
+}
+
+pub(crate) struct EventLoop {
+    poll: Poll,
+    listener: TcpListener,
+    connections: Slab<Connection>,
+    timers: Timers,
+    shared: Arc<LoopShared>,
+    handler: Box<dyn Handler>,
+    config: Config,
+    /// The buffer every connection reads into before copying what it got.
+    scratch: Box<[u8]>,
+    /// Answers taken from the hand-back, reused from one wake-up to the next.
+    completions: Vec<Completion>,
+    /// When to try `accept` again after running out of file descriptors.
+    accept_paused_until: Option<Instant>,
+    /// What a connection beyond `max_connections` is told before it is closed.
+    refusal: Vec<u8>,
+}
+
+impl EventLoop {
+    /// Registers the listener and the waker with a new `Poll`.
+    pub(crate) fn new(
+        mut listener: TcpListener,
+        handler: Box<dyn Handler>,
+        config: Config,
+    ) -> io::Result<EventLoop> {
+        let poll = Poll::new()?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
+        let waker = mio::Waker::new(poll.registry(), WAKER)?;
+        let mut refusal = Vec::new();
+        Response::error(503, "too_many_connections", "the server is at its connection limit")
+            .with_header("Retry-After", "1")
+            .write_to(&mut refusal, false, false);
+        Ok(EventLoop {
+            poll,
+            listener,
+            connections: Slab::default(),
+            timers: Timers::default(),
+            shared: Arc::new(LoopShared {
+                handback: Handback::new(waker),
+                stopping: AtomicBool::new(false),
+            }),
+            handler,
+            config,
+            scratch: vec![0; 64 * 1024].into_boxed_slice(),
+            completions: Vec::new(),
+            accept_paused_until: None,
+            refusal,
+        })
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<LoopShared> {
+        &self.shared
+    }
+
+    // ANCHOR: run
+    /// Runs until [`LoopShared::stop`] is called.
+    pub(crate) fn run(mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        loop {
+            let timeout = self.poll_timeout(Instant::now());
+            if let Err(error) = self.poll.poll(&mut events, timeout) {
+                // A signal arrived while we slept: nothing happened to our sockets.
+                if error.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(error);
+            }
+            if self.shared.stopping.load(Ordering::Acquire) {
+                return Ok(());
+            }
+            let now = Instant::now();
+            for event in &events {
+                match event.token() {
+                    LISTENER => self.accept(now),
+                    WAKER => self.take_completions(now),
+                    Token(token) => {
+                        let index = token - FIRST_CONNECTION;
+                        // Events may be stale (for a connection closed earlier in this batch)
+                        // or spurious: check before acting.
+                        let Some((key, connection)) = self.connections.get_by_index(index) else {
+                            continue;
+                        };
+                        if event.is_readable() || event.is_read_closed() || event.is_error() {
+                            connection.mark_readable();
+                        }
+                        self.drive(key, now);
+                    }
+                }
+            }
+            self.expire_deadlines(now);
+            if self.accept_paused_until.is_some_and(|until| until <= now) {
+                self.accept_paused_until = None;
+                self.accept(now);
+            }
+        }
+    }
+    // ANCHOR_END: run
+
+    fn poll_timeout(&self, now: Instant) -> Option<Duration> {
+        let accept = self
+            .accept_paused_until
+            .map(|until| until.saturating_duration_since(now));
+        match (self.timers.poll_timeout(now), accept) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ANCHOR: accept
+    /// Accepts every pending connection (edge-triggered: until `WouldBlock`).
+    fn accept(&mut self, now: Instant) {
+        while self.accept_paused_until.is_none() {
+            let (mut socket, _peer) = match self.listener.accept() {
+                Ok(accepted) => accepted,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+                Err(e) => {
+                    // Out of file descriptors (EMFILE) or the like. The pending connections
+                    // stay in the kernel's queue; retrying at once would spin.
+                    log::warn!("accept failed, pausing for {ACCEPT_BACKOFF:?}: {e}");
+                    self.accept_paused_until = Some(now + ACCEPT_BACKOFF);
+                    return;
+                }
+            };
+            if self.connections.len() >= self.config.max_connections {
+                // Refused cleanly: a JSON 503, then close. The answer is tiny and the socket's
+                // send buffer is empty, so one non-blocking write takes all of it.
+                let _ = socket.write(&self.refusal);
+                continue;
+            }
+            // Answers are small and written whole: do not let Nagle's algorithm hold them back.
+            let _ = socket.set_nodelay(true);
+            let key = self.connections.insert(Connection::new(socket, now));
+            let Some(connection) = self.connections.get_mut(key) else {
+                continue;
+            };
+            let token = Token(FIRST_CONNECTION + key.index);
+            let registered =
+                self.poll
+                    .registry()
+                    .register(connection.socket(), token, Interest::READABLE);
+            if let Err(e) = registered {
+                log::warn!("could not register a connection: {e}");
+                self.connections.remove(key);
+                continue;
+            }
+            self.drive(key, now);
+        }
+    }
+    // ANCHOR_END: accept
+
+    // ANCHOR: take_completions
+    /// Takes every answer handed back since the last wake-up and drives its connection.
+    fn take_completions(&mut self, now: Instant) {
+        let mut completions = std::mem::take(&mut self.completions);
+        self.shared.handback.drain_into(&mut completions);
+        let mut touched = Vec::with_capacity(completions.len());
+        for completion in completions.drain(..) {
+            // A connection that closed meanwhile (or whose slot now holds another
+            // connection, under a new generation) is not found: the answer is dropped.
+            if let Some(connection) = self.connections.get_mut(completion.connection) {
+                connection.answer(completion.seq, completion.response);
+                touched.push(completion.connection);
+            }
+        }
+        self.completions = completions;
+        touched.sort_unstable_by_key(|key| key.index);
+        touched.dedup();
+        for key in touched {
+            self.drive(key, now);
+        }
+    }
+    // ANCHOR_END: take_completions
+
+    /// Drives one connection, then closes it or updates its interest and deadline.
+    fn drive(&mut self, key: Key, now: Instant) {
+        let Some(connection) = self.connections.get_mut(key) else {
+            return;
+        };
+        let mut cx = Context {
+            config: &self.config,
+            handler: &*self.handler,
+            shared: &self.shared,
+            scratch: &mut self.scratch,
+            now,
+        };
+        let next = connection.drive(key, &mut cx);
+        self.settle(key, next);
+    }
+
+    /// After a connection changed: close it, or register the interest and deadline it needs.
+    fn settle(&mut self, key: Key, next: Next) {
+        if next == Next::Close {
+            // Dropping the socket closes it, which also removes it from the `Poll`.
+            self.connections.remove(key);
+            return;
+        }
+        let Some(connection) = self.connections.get_mut(key) else {
+            return;
+        };
+        let wants_write = connection.wants_write();
+        if connection.set_write_interest(wants_write) {
+            let interest = if wants_write {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            let token = Token(FIRST_CONNECTION + key.index);
+            if self
+                .poll
+                .registry()
+                .reregister(connection.socket(), token, interest)
+                .is_err()
+            {
+                self.connections.remove(key);
+                return;
+            }
+        }
+        if let Some((at, _)) = connection.deadline(&self.config) {
+            // Push only a deadline earlier than the one already in the heap (see `timers`).
+            if connection.scheduled.is_none_or(|scheduled| at < scheduled) {
+                connection.scheduled = Some(at);
+                self.timers.push(at, key);
+            }
+        }
+    }
+
+    // ANCHOR: expire
+    /// Acts on every deadline that has fallen due.
+    fn expire_deadlines(&mut self, now: Instant) {
+        while let Some((at, key)) = self.timers.pop_due(now) {
+            let Some(connection) = self.connections.get_mut(key) else {
+                continue; // The connection has closed since.
+            };
+            if connection.scheduled != Some(at) {
+                continue; // A stale entry: an earlier one replaced it.
+            }
+            connection.scheduled = None;
+            let next = match connection.deadline(&self.config) {
+                Some((due, expiry)) if due <= now => connection.expire(expiry),
+                // The deadline moved later since the entry was pushed: `settle` re-pushes it.
+                _ => Next::Keep,
+            };
+            if next == Next::Keep {
+                self.drive(key, now);
+            } else {
+                self.settle(key, next);
+            }
+        }
+    }
+    // ANCHOR_END: expire
+}

@@ -1,0 +1,125 @@
+//! How application code answers a request: now, on the loop thread, or later, from any thread.
+//!
+//! The event loop calls [`Handler::handle`] on its own thread for every request. A cheap
+//! request (`GET /health`) answers at once with [`Reply::Now`]; the answer goes straight into
+//! the connection's output, with no channel and no wake-up. A request that needs real work must
+//! not do it here — it would stall every other client of the loop — so it asks [`Defer::later`]
+//! for a [`Responder`], moves the responder to another thread, and returns the `Reply` that
+//! `later` gave it. When the work is done, [`Responder::send`] hands the answer back to the loop
+//! through the [hand-back](crate::handback) and wakes it.
+//!
+//! ```
+//! use http_loop::{Defer, Reply, Request, Response};
+//!
+//! fn slow(request: Request, defer: Defer<'_>) -> Reply {
+//!     let (responder, reply) = defer.later();
+//!     std::thread::spawn(move || {
+//!         let answer = format!("you asked for {}", request.path());
+//!         responder.send(Response::text(200, answer));
+//!     });
+//!     reply
+//! }
+//! ```
+//!
+//! `Reply::Later` can only be made by `later`, so a handler cannot promise an answer without
+//! creating the means to send it. A responder dropped without sending — forgotten, or dropped
+//! by a panicking thread — sends a 500 from its `Drop`, so the client is never left waiting.
+
+use crate::event_loop::{Completion, LoopShared};
+use crate::request::Request;
+use crate::response::Response;
+use crate::slab::Key;
+use std::sync::Arc;
+
+/// Answers requests. Implemented by the [`Router`](crate::Router) and by any
+/// `Fn(Request, Defer<'_>) -> Reply`.
+pub trait Handler: Send + Sync + 'static {
+    /// Answers `request`, now or [later](Defer::later). Runs on the event-loop thread: it must
+    /// return quickly and never block.
+    fn handle(&self, request: Request, defer: Defer<'_>) -> Reply;
+}
+
+impl<F> Handler for F
+where
+    F: Fn(Request, Defer<'_>) -> Reply + Send + Sync + 'static,
+{
+    fn handle(&self, request: Request, defer: Defer<'_>) -> Reply {
+        self(request, defer)
+    }
+}
+
+/// What a handler returns.
+#[derive(Debug)]
+pub enum Reply {
+    /// The answer, computed on the loop thread.
+    Now(Response),
+    /// The answer will come through a [`Responder`]. Made only by [`Defer::later`].
+    Later(Deferred),
+}
+
+/// Proof that a [`Responder`] exists for a request answered [`Reply::Later`].
+#[derive(Debug)]
+pub struct Deferred(());
+
+/// The means to answer a request later, handed to every handler call.
+pub struct Defer<'a> {
+    pub(crate) shared: &'a Arc<LoopShared>,
+    pub(crate) connection: Key,
+    pub(crate) seq: u64,
+}
+
+impl Defer<'_> {
+    // ANCHOR: later
+    /// Creates the [`Responder`] for this request, and the [`Reply`] to return.
+    pub fn later(self) -> (Responder, Reply) {
+        let responder = Responder {
+            shared: Arc::clone(self.shared),
+            connection: self.connection,
+            seq: self.seq,
+            sent: false,
+        };
+        (responder, Reply::Later(Deferred(())))
+    }
+    // ANCHOR_END: later
+}
+
+/// Sends the answer to one request back to the event loop, from any thread.
+pub struct Responder {
+    shared: Arc<LoopShared>,
+    connection: Key,
+    seq: u64,
+    sent: bool,
+}
+
+impl Responder {
+    // ANCHOR: send
+    /// Sends the answer. The loop writes it once every earlier request of the connection has
+    /// been answered. If the client is gone, the answer is dropped.
+    pub fn send(mut self, response: Response) {
+        self.sent = true;
+        self.shared.handback.send(Completion {
+            connection: self.connection,
+            seq: self.seq,
+            response,
+        });
+    }
+    // ANCHOR_END: send
+}
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        if self.sent {
+            return;
+        }
+        let response = if std::thread::panicking() {
+            Response::error(500, "handler_panicked", "the request's handler panicked")
+        } else {
+            Response::error(500, "no_response", "the request's handler sent no answer")
+        };
+        self.shared.handback.send(Completion {
+            connection: self.connection,
+            seq: self.seq,
+            response,
+        });
+    }
+}

@@ -1,0 +1,189 @@
+//! An HTTP response, and how it is written onto the wire.
+//!
+//! Every error this project sends has the same JSON shape (SPEC §5), built by
+//! [`Response::error`]:
+//!
+//! ```json
+//! {"error":{"code":"queue_full","message":"all 8 workers are busy; try again"}}
+//! ```
+
+use serde::Serialize;
+use std::io::Write;
+
+/// A response: status, headers, body. Build it with the constructors and `with_header`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    /// Whether the connection must close after this response (for an error that leaves the
+    /// request stream in an unknown state, such as a malformed request line).
+    close: bool,
+}
+
+impl Response {
+    /// An empty response with `status`.
+    pub fn new(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            close: false,
+        }
+    }
+
+    /// A JSON response: `value` serialized, with `Content-Type: application/json`.
+    pub fn json(status: u16, value: &impl Serialize) -> Response {
+        match serde_json::to_vec(value) {
+            Ok(body) => Response::new(status)
+                .with_header("Content-Type", "application/json")
+                .with_body(body),
+            // Serializing plain data (strings, numbers, maps with string keys) cannot fail; a
+            // type whose `Serialize` can fail is a bug in the handler, reported as one.
+            Err(error) => Response::error(500, "serialize", &format!("cannot encode: {error}")),
+        }
+    }
+
+    /// A plain-text response.
+    pub fn text(status: u16, text: impl Into<String>) -> Response {
+        Response::new(status)
+            .with_header("Content-Type", "text/plain; charset=utf-8")
+            .with_body(text.into().into_bytes())
+    }
+
+    /// The project's error response: `{"error":{"code":…,"message":…}}` with `status`.
+    pub fn error(status: u16, code: &str, message: &str) -> Response {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            error: Detail<'a>,
+        }
+        #[derive(Serialize)]
+        struct Detail<'a> {
+            code: &'a str,
+            message: &'a str,
+        }
+        Response::json(
+            status,
+            &Body {
+                error: Detail { code, message },
+            },
+        )
+    }
+
+    /// Adds a header. `Content-Length` and `Connection` are written by the server; do not add
+    /// them.
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn with_body(mut self, body: impl Into<Vec<u8>>) -> Response {
+        self.body = body.into();
+        self
+    }
+
+    /// Marks the response as the connection's last.
+    pub fn closing(mut self) -> Response {
+        self.close = true;
+        self
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first header named `name` (ignoring case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Whether the connection closes after this response.
+    pub fn closes_connection(&self) -> bool {
+        self.close
+    }
+
+    /// Appends the response, as it goes on the wire, to `out`. `keep_alive: false` adds
+    /// `Connection: close`; `head_only` leaves the body out (an answer to `HEAD`).
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>, keep_alive: bool, head_only: bool) {
+        // Writing into a `Vec` cannot fail, so the `io::Result`s below are always `Ok`.
+        let _ = write!(
+            out,
+            "HTTP/1.1 {} {}\r\n",
+            self.status,
+            reason_phrase(self.status)
+        );
+        for (name, value) in &self.headers {
+            let _ = write!(out, "{name}: {value}\r\n");
+        }
+        let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
+        if !keep_alive {
+            out.extend_from_slice(b"Connection: close\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        if !head_only {
+            out.extend_from_slice(&self.body);
+        }
+    }
+}
+
+/// The reason phrase of `status` (informative only; clients must not rely on it).
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Content Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_json_naming_its_code() {
+        let response = Response::error(503, "queue_full", "try again");
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.header("content-type"), Some("application/json"));
+        assert_eq!(
+            response.body(),
+            br#"{"error":{"code":"queue_full","message":"try again"}}"#
+        );
+    }
+
+    #[test]
+    fn a_response_on_the_wire() {
+        let mut wire = Vec::new();
+        Response::text(200, "hi")
+            .with_header("X-Test", "1")
+            .write_to(&mut wire, false, false);
+        assert_eq!(
+            wire,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-Test: 1\r\n\
+              Content-Length: 2\r\nConnection: close\r\n\r\nhi"
+        );
+    }
+}

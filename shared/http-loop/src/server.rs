@@ -1,0 +1,122 @@
+//! Starting and stopping a server: the public face of the event loop.
+//!
+//! ```no_run
+//! use http_loop::{Method, Reply, Response, Router, Server};
+//!
+//! let router = Router::new()
+//!     .route(Method::Get, "/health", |_, _| Reply::Now(Response::text(200, "ok")));
+//! let server = Server::new(router).bind("127.0.0.1:8080")?;
+//! println!("listening on http://{}", server.local_addr());
+//! server.wait()?; // serves until the process ends
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Tests bind `127.0.0.1:0` (any free port), read the port from `local_addr`, and call
+//! [`RunningServer::stop`], which returns only once the loop thread has ended and dropped the
+//! handler — and with it whatever the handler owned.
+
+use crate::config::Config;
+use crate::event_loop::{EventLoop, LoopShared};
+use crate::handler::Handler;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+/// A server not yet listening: a handler and a configuration.
+pub struct Server {
+    handler: Box<dyn Handler>,
+    config: Config,
+}
+
+impl Server {
+    /// A server answering with `handler`, with the default [`Config`].
+    pub fn new(handler: impl Handler) -> Server {
+        Server {
+            handler: Box::new(handler),
+            config: Config::default(),
+        }
+    }
+
+    /// Replaces the configuration.
+    pub fn with_config(mut self, config: Config) -> Server {
+        self.config = config;
+        self
+    }
+
+    /// Listens on `addr` and starts the event loop on a thread named `event-loop`.
+    ///
+    /// # Errors
+    ///
+    /// When `addr` does not resolve, cannot be bound, or the loop cannot be set up.
+    pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<RunningServer> {
+        let addr = addr.to_socket_addrs()?.next().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "the address resolves to nothing")
+        })?;
+        // mio's `bind` sets SO_REUSEADDR and a backlog of 1024 (std's is 128), so a burst of
+        // connections waits in the kernel instead of being dropped.
+        let listener = mio::net::TcpListener::bind(addr)?;
+        let local_addr = listener.local_addr()?;
+        let event_loop = EventLoop::new(listener, self.handler, self.config)?;
+        let shared = Arc::clone(event_loop.shared());
+        let thread = std::thread::Builder::new()
+            .name("event-loop".into())
+            .spawn(move || event_loop.run())?;
+        log::info!("listening on http://{local_addr}");
+        Ok(RunningServer {
+            local_addr,
+            shared,
+            thread: Some(thread),
+        })
+    }
+}
+
+/// A server whose event loop is running. Dropping it stops the loop and waits for it.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    shared: Arc<LoopShared>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl RunningServer {
+    /// The address the server listens on (with the real port when bound to port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops the loop, closes every connection, drops the handler, and waits for all of it.
+    ///
+    /// # Errors
+    ///
+    /// The loop's own error, if it failed before it was stopped.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.shared.stop();
+        self.join()
+    }
+
+    /// Waits for the loop to end, which it does only if it fails: serves "forever".
+    ///
+    /// # Errors
+    ///
+    /// The loop's error.
+    pub fn wait(mut self) -> io::Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> io::Result<()> {
+        match self.thread.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(io::Error::other("the event loop panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.shared.stop();
+            let _ = self.join();
+        }
+    }
+}
