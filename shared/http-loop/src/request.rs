@@ -79,6 +79,11 @@ impl RequestId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         RequestId(NEXT.fetch_add(1, Ordering::Relaxed))
     }
+
+    /// The id's number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
 }
 
 impl fmt::Display for RequestId {

@@ -62,7 +62,6 @@ impl Server {
         let thread = std::thread::Builder::new()
             .name("event-loop".into())
             .spawn(move || event_loop.run())?;
-        log::info!("listening on http://{local_addr}");
         Ok(RunningServer {
             local_addr,
             shared,
