@@ -1,0 +1,33 @@
+//! The chapters' servers, listed once, so that every shared test runs against each of them.
+//!
+//! A chapter is added here when it lands; from then on the refusal and robustness tests in
+//! `tests/` run against its server too.
+
+use http_loop::Config;
+use test_support::TestServer;
+
+/// One chapter's server, ready to start on a free port.
+pub struct Chapter {
+    /// The chapter's package name.
+    pub name: &'static str,
+    /// Starts the chapter's server with `config`.
+    pub start: fn(Config) -> TestServer,
+}
+
+/// Every chapter, in order.
+pub const CHAPTERS: &[Chapter] = &[Chapter {
+    name: "ch01-channels",
+    start: |config| TestServer::start_with(ch01_channels::router(), config),
+}];
+
+/// Runs `test` against each chapter's server, started with `config`, and then checks that the
+/// server still answers a fresh client: whatever the test did to it must not stall others.
+pub fn for_each_chapter(config: &Config, test: impl Fn(&TestServer)) {
+    for chapter in CHAPTERS {
+        let server = (chapter.start)(config.clone());
+        test(&server);
+        let health = server.client().get("/health");
+        assert_eq!(health.status, 200, "{} stopped serving", chapter.name);
+        server.stop();
+    }
+}
