@@ -19,7 +19,10 @@ fn assert_refused(raw: &str, status: u16, code: &str) {
         assert_eq!(answer.status, status, "{raw:?}");
         assert_eq!(answer.error_code(), code, "{raw:?}");
         assert_eq!(answer.header("connection"), Some("close"));
-        assert!(client.is_closed_by_server(), "the connection stays open after {raw:?}");
+        assert!(
+            client.is_closed_by_server(),
+            "the connection stays open after {raw:?}"
+        );
     });
 }
 
@@ -126,10 +129,7 @@ fn unknown_path_is_404_and_keeps_the_connection() {
 #[test]
 fn wrong_method_is_405_with_allow() {
     for_each_chapter(&Config::default(), |server| {
-        let answer = answer_to(
-            server,
-            "DELETE /health HTTP/1.1\r\nHost: test\r\n\r\n",
-        );
+        let answer = answer_to(server, "DELETE /health HTTP/1.1\r\nHost: test\r\n\r\n");
         assert_eq!(answer.status, 405);
         assert_eq!(answer.error_code(), "method_not_allowed");
         assert_eq!(answer.header("allow"), Some("GET, HEAD"));
@@ -164,7 +164,9 @@ fn slow_headers_are_408() {
     };
     for_each_chapter(&config, |server| {
         let mut client = server.client();
-        let answer = client.send("GET /health HTTP/1.1\r\nHost: te").read_answer();
+        let answer = client
+            .send("GET /health HTTP/1.1\r\nHost: te")
+            .read_answer();
         assert_eq!(answer.status, 408);
         assert_eq!(answer.error_code(), "request_timeout");
         assert!(client.is_closed_by_server());

@@ -19,7 +19,10 @@ fn main() {
     // With a receiver waiting on another thread, the send completes: the two threads meet.
     let receiver = thread::spawn(move || rx.recv());
     tx.send("hello").expect("the receiver is alive");
-    println!("rendezvous: handed over {:?}", receiver.join().expect("no panic"));
+    println!(
+        "rendezvous: handed over {:?}",
+        receiver.join().expect("no panic")
+    );
     // ANCHOR_END: rendezvous
 
     // ANCHOR: buffered

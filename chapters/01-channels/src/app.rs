@@ -14,11 +14,11 @@ pub const PRIMES_LIMIT_MAX: usize = 10_000_000;
 /// thread of its own.
 pub fn router() -> Router {
     let threads = Arc::new(ThreadPerRequest::default());
-    Router::new()
-        .route(Method::Get, "/health", health)
-        .route(Method::Get, "/primes", move |request, defer| {
-            primes(&threads, request, defer)
-        })
+    Router::new().route(Method::Get, "/health", health).route(
+        Method::Get,
+        "/primes",
+        move |request, defer| primes(&threads, request, defer),
+    )
 }
 
 // ANCHOR: health

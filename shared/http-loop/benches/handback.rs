@@ -20,24 +20,28 @@ const BATCH: usize = 1000;
 fn handback(c: &mut Criterion) {
     let mut group = c.benchmark_group("handback");
     for senders in [1, 4] {
-        group.bench_with_input(BenchmarkId::new("mutex+flag", senders), &senders, |b, &n| {
-            let handback = Handback::new(CountingWaker::default());
-            let mut out = Vec::with_capacity(BATCH);
-            b.iter(|| {
-                std::thread::scope(|scope| {
-                    for _ in 0..n {
-                        scope.spawn(|| {
-                            for i in 0..BATCH / n {
-                                handback.send(black_box(i));
-                            }
-                        });
-                    }
+        group.bench_with_input(
+            BenchmarkId::new("mutex+flag", senders),
+            &senders,
+            |b, &n| {
+                let handback = Handback::new(CountingWaker::default());
+                let mut out = Vec::with_capacity(BATCH);
+                b.iter(|| {
+                    std::thread::scope(|scope| {
+                        for _ in 0..n {
+                            scope.spawn(|| {
+                                for i in 0..BATCH / n {
+                                    handback.send(black_box(i));
+                                }
+                            });
+                        }
+                    });
+                    out.clear();
+                    handback.drain_into(&mut out);
+                    assert_eq!(out.len(), BATCH / n * n);
                 });
-                out.clear();
-                handback.drain_into(&mut out);
-                assert_eq!(out.len(), BATCH / n * n);
-            });
-        });
+            },
+        );
         group.bench_with_input(BenchmarkId::new("crossbeam", senders), &senders, |b, &n| {
             let (tx, rx) = crossbeam_channel::unbounded();
             b.iter(|| {

@@ -98,9 +98,13 @@ impl EventLoop {
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let mut refusal = Vec::new();
-        Response::error(503, "too_many_connections", "the server is at its connection limit")
-            .with_header("Retry-After", "1")
-            .write_to(&mut refusal, false, false);
+        Response::error(
+            503,
+            "too_many_connections",
+            "the server is at its connection limit",
+        )
+        .with_header("Retry-After", "1")
+        .write_to(&mut refusal, false, false);
         Ok(EventLoop {
             poll,
             listener,

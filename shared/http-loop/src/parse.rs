@@ -354,9 +354,21 @@ mod tests {
     #[test]
     fn http_1_0_closes_unless_asked_to_keep_alive() {
         let close = parse("GET / HTTP/1.0\r\n\r\n");
-        assert!(matches!(close, Ok(Parsed::Complete { keep_alive: false, .. })));
+        assert!(matches!(
+            close,
+            Ok(Parsed::Complete {
+                keep_alive: false,
+                ..
+            })
+        ));
         let keep = parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
-        assert!(matches!(keep, Ok(Parsed::Complete { keep_alive: true, .. })));
+        assert!(matches!(
+            keep,
+            Ok(Parsed::Complete {
+                keep_alive: true,
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -365,9 +377,11 @@ mod tests {
         assert_eq!(refusal("GET / HTTP/1.1\r\nHost a\r\n\r\n").0, 400);
         assert_eq!(refusal("GET / HTTP/1.1\r\n\r\n"), (400, "missing_host"));
         assert_eq!(refusal("BREW / HTTP/1.1\r\nHost: a\r\n\r\n").0, 501);
-        let both = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let both =
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n";
         assert_eq!(refusal(both), (400, "ambiguous_length"));
-        let differing = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
+        let differing =
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
         assert_eq!(refusal(differing), (400, "conflicting_content_length"));
         let signed = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +1\r\n\r\n";
         assert_eq!(refusal(signed), (400, "invalid_content_length"));
@@ -381,7 +395,8 @@ mod tests {
 
     #[test]
     fn equal_duplicate_lengths_are_accepted() {
-        let raw = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\nContent-Length: 1\r\n\r\nx";
+        let raw =
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 1\r\nContent-Length: 1\r\n\r\nx";
         assert!(matches!(parse(raw), Ok(Parsed::Complete { .. })));
     }
 
@@ -393,10 +408,16 @@ mod tests {
             ..Config::default()
         };
         let many = b"GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 2\r\n\r\n";
-        assert_eq!(parse_request(many, &config).map(|_| ()).unwrap_err().status, 431);
+        assert_eq!(
+            parse_request(many, &config).map(|_| ()).unwrap_err().status,
+            431
+        );
         let long = format!("GET /{} HTTP/1.1\r\n", "a".repeat(100));
         assert_eq!(
-            parse_request(long.as_bytes(), &config).map(|_| ()).unwrap_err().code,
+            parse_request(long.as_bytes(), &config)
+                .map(|_| ())
+                .unwrap_err()
+                .code,
             "header_too_large"
         );
     }

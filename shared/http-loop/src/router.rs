@@ -57,10 +57,12 @@ impl Router {
     /// Adds a route answered by any [`Handler`], such as another `Router`.
     pub fn route_to(mut self, method: Method, pattern: &str, handler: impl Handler) -> Router {
         let segments = split(pattern)
-            .map(|segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) => Segment::Param(name.to_owned()),
-                None => Segment::Literal(segment.to_owned()),
-            })
+            .map(
+                |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => Segment::Param(name.to_owned()),
+                    None => Segment::Literal(segment.to_owned()),
+                },
+            )
             .collect();
         self.routes.push(Route {
             method,
@@ -100,9 +102,7 @@ impl Handler for Router {
             .collect::<Vec<_>>()
             .join(", ");
         let message = format!("{} allows {allow}", request.path());
-        Reply::Now(
-            Response::error(405, "method_not_allowed", &message).with_header("Allow", allow),
-        )
+        Reply::Now(Response::error(405, "method_not_allowed", &message).with_header("Allow", allow))
     }
 }
 

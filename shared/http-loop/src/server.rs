@@ -51,7 +51,10 @@ impl Server {
     /// When `addr` does not resolve, cannot be bound, or the loop cannot be set up.
     pub fn bind(self, addr: impl ToSocketAddrs) -> io::Result<RunningServer> {
         let addr = addr.to_socket_addrs()?.next().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "the address resolves to nothing")
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolves to nothing",
+            )
         })?;
         // mio's `bind` sets SO_REUSEADDR and a backlog of 1024 (std's is 128), so a burst of
         // connections waits in the kernel instead of being dropped.

@@ -145,7 +145,11 @@ mod tests {
         assert_ne!(second, first, "but the key is not");
         assert_eq!(slab.get_mut(first), None, "a stale key finds nothing");
         assert_eq!(slab.get_mut(second), Some(&mut "second"));
-        assert_eq!(slab.remove(first), None, "nor can it remove the new occupant");
+        assert_eq!(
+            slab.remove(first),
+            None,
+            "nor can it remove the new occupant"
+        );
         assert_eq!(slab.len(), 1);
     }
 }

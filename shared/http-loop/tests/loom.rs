@@ -75,7 +75,10 @@ fn two_senders_one_loop(drain: Drain) {
     }
     received.sort_unstable();
     assert_eq!(received, [1, 2]);
-    assert!(poll.wakes.load(Ordering::Relaxed) <= 2, "at most one wake-up per send");
+    assert!(
+        poll.wakes.load(Ordering::Relaxed) <= 2,
+        "at most one wake-up per send"
+    );
 }
 // ANCHOR_END: model
 

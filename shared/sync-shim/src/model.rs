@@ -36,7 +36,13 @@ where
 pub fn assert_model_fails(broken_test: &str, expected: &str) -> String {
     let test_binary = std::env::current_exe().expect("the test binary knows its own path");
     let output = Command::new(test_binary)
-        .args([broken_test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            broken_test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("RUST_BACKTRACE", "0")
         .output()
         .expect("the test binary can run itself");

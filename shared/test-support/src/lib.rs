@@ -58,7 +58,9 @@ impl TestServer {
 
     /// Stops the server and waits until its loop thread has ended.
     pub fn stop(self) {
-        self.server.stop().expect("the event loop ran without error");
+        self.server
+            .stop()
+            .expect("the event loop ran without error");
     }
 }
 
@@ -161,8 +163,19 @@ impl Client {
             .unwrap_or_else(|| panic!("the connection closed before a response arrived"))
     }
 
+    /// Reads the answer to a `HEAD` request: a head whose `Content-Length` describes a body
+    /// that is not sent.
+    pub fn read_head_answer(&mut self) -> Answer {
+        self.read(false)
+            .unwrap_or_else(|| panic!("the connection closed before a response arrived"))
+    }
+
     /// Reads one response, or `None` if the server closed the connection first.
     pub fn try_read_answer(&mut self) -> Option<Answer> {
+        self.read(true)
+    }
+
+    fn read(&mut self, with_body: bool) -> Option<Answer> {
         let head_end = loop {
             if let Some(end) = find(&self.pending, b"\r\n\r\n") {
                 break end + 4;
@@ -183,10 +196,10 @@ impl Client {
             .filter_map(|line| line.split_once(": "))
             .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
             .collect();
-        let length: usize = headers
-            .iter()
-            .find(|(name, _)| name == "content-length")
-            .map_or(0, |(_, value)| value.parse().expect("a numeric Content-Length"));
+        let length: usize = match headers.iter().find(|(name, _)| name == "content-length") {
+            Some((_, value)) if with_body => value.parse().expect("a numeric Content-Length"),
+            _ => 0,
+        };
         while self.pending.len() < head_end + length {
             assert!(self.fill(), "the connection closed inside a response body");
         }

@@ -1,0 +1,134 @@
+//! The HTTP layer's behaviour with handlers written for the test: answers in order whatever
+//! order the handlers finish in, panicking handlers, HEAD, answers to closed connections.
+
+use crossbeam_channel::{Receiver, unbounded};
+use http_loop::{Method, Reply, Responder, Response, Router};
+use test_support::TestServer;
+
+/// A server whose `/hold/{n}` requests wait until the test answers them: each request's
+/// responder is handed to the test through a channel.
+fn holding_server() -> (TestServer, Receiver<(String, Responder)>) {
+    let (held_tx, held) = unbounded();
+    let router = Router::new().route(Method::Get, "/hold/{n}", move |request, defer| {
+        let n = request.param("n").unwrap_or_default().to_owned();
+        let (responder, reply) = defer.later();
+        held_tx.send((n, responder)).expect("the test is listening");
+        reply
+    });
+    (TestServer::start(router), held)
+}
+
+/// Pipelined requests whose handlers finish in reverse order are answered in request order.
+#[test]
+fn answers_follow_request_order_not_completion_order() {
+    let (server, held) = holding_server();
+    let mut client = server.client();
+    client.send(
+        "GET /hold/1 HTTP/1.1\r\nHost: t\r\n\r\n\
+         GET /hold/2 HTTP/1.1\r\nHost: t\r\n\r\n\
+         GET /hold/3 HTTP/1.1\r\nHost: t\r\n\r\n",
+    );
+    let mut responders: Vec<_> = (0..3)
+        .map(|_| held.recv().expect("a held request"))
+        .collect();
+    // Answer #3 first, then #2, then #1.
+    while let Some((n, responder)) = responders.pop() {
+        responder.send(Response::text(200, n));
+    }
+    for expected in ["1", "2", "3"] {
+        assert_eq!(client.read_answer().body, expected.as_bytes());
+    }
+    server.stop();
+}
+
+/// An answer that comes back after its client hung up goes nowhere, and harms no one: the
+/// next client on the server gets its own answer. (That a *reused* slot never receives an old
+/// answer is the slab's generations, tested in `slab.rs`.)
+#[test]
+fn an_answer_for_a_client_that_hung_up_harms_no_one() {
+    let (server, held) = holding_server();
+    let mut gone = server.client();
+    gone.send("GET /hold/old HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (_, old_responder) = held.recv().expect("the old request");
+    drop(gone);
+
+    let mut fresh = server.client();
+    fresh.send("GET /hold/new HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (_, new_responder) = held.recv().expect("the new request");
+    old_responder.send(Response::text(200, "old"));
+    new_responder.send(Response::text(200, "new"));
+    assert_eq!(fresh.read_answer().body, b"new");
+    server.stop();
+}
+
+fn panicking_server() -> TestServer {
+    let router = Router::new()
+        .route(Method::Get, "/panic/now", |_, _| panic!("a handler bug"))
+        .route(Method::Get, "/panic/later", |_, defer| {
+            let (responder, reply) = defer.later();
+            std::thread::spawn(move || {
+                let _responder = responder;
+                panic!("a bug on another thread");
+            });
+            reply
+        })
+        .route(Method::Get, "/forgot", |_, defer| {
+            let (responder, reply) = defer.later();
+            drop(responder);
+            reply
+        })
+        .route(Method::Get, "/health", |_, _| {
+            Reply::Now(Response::text(200, "ok"))
+        });
+    TestServer::start(router)
+}
+
+/// A handler that panics on the loop thread costs its request a 500; the connection and the
+/// server live on.
+#[test]
+fn a_panic_on_the_loop_is_a_500() {
+    let server = panicking_server();
+    let mut client = server.client();
+    let answer = client.get("/panic/now");
+    assert_eq!(answer.status, 500);
+    assert_eq!(answer.error_code(), "handler_panicked");
+    assert_eq!(client.get("/health").status, 200);
+    server.stop();
+}
+
+/// A panic on a worker thread drops the responder while unwinding, which answers 500.
+#[test]
+fn a_panic_on_another_thread_is_a_500() {
+    let server = panicking_server();
+    let mut client = server.client();
+    let answer = client.get("/panic/later");
+    assert_eq!(answer.status, 500);
+    assert_eq!(answer.error_code(), "handler_panicked");
+    assert_eq!(client.get("/health").status, 200);
+    server.stop();
+}
+
+/// A responder dropped without an answer answers 500 itself: the client never hangs.
+#[test]
+fn a_forgotten_responder_is_a_500() {
+    let server = panicking_server();
+    let answer = server.client().get("/forgot");
+    assert_eq!(answer.status, 500);
+    assert_eq!(answer.error_code(), "no_response");
+    server.stop();
+}
+
+/// `HEAD` on a `GET` route gets the head of the answer, with its length, and no body.
+#[test]
+fn head_gets_no_body() {
+    let server = panicking_server();
+    let mut client = server.client();
+    client.send("HEAD /health HTTP/1.1\r\nHost: t\r\n\r\nGET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+    let head = client.read_head_answer();
+    assert_eq!(head.status, 200);
+    assert_eq!(head.header("content-length"), Some("2"));
+    // Had the HEAD answer carried a body, these would be its bytes, not the next answer.
+    let get = client.read_answer();
+    assert_eq!(get.body, b"ok");
+    server.stop();
+}
