@@ -47,7 +47,11 @@ fn every_include_names_an_existing_file_and_anchor() {
             };
             let target = chapter.parent().expect("a folder").join(file);
             let source = fs::read_to_string(&target).unwrap_or_else(|error| {
-                panic!("{}: cannot read {}: {error}", chapter.display(), target.display())
+                panic!(
+                    "{}: cannot read {}: {error}",
+                    chapter.display(),
+                    target.display()
+                )
             });
             if let Some(anchor) = anchor {
                 // A line number instead of an anchor can drift silently: anchors only.
@@ -58,7 +62,9 @@ fn every_include_names_an_existing_file_and_anchor() {
                 );
                 for marker in [format!("ANCHOR: {anchor}"), format!("ANCHOR_END: {anchor}")] {
                     assert!(
-                        source.lines().any(|line| line.trim_end().ends_with(&marker)),
+                        source
+                            .lines()
+                            .any(|line| line.trim_end().ends_with(&marker)),
                         "{}: {} has no `{marker}`",
                         chapter.display(),
                         target.display()

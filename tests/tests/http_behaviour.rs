@@ -77,6 +77,9 @@ fn panicking_server() -> TestServer {
             drop(responder);
             reply
         })
+        .route(Method::Post, "/echo", |request, _| {
+            Reply::Now(Response::new(200).with_body(request.body()))
+        })
         .route(Method::Get, "/health", |_, _| {
             Reply::Now(Response::text(200, "ok"))
         });
@@ -130,5 +133,30 @@ fn head_gets_no_body() {
     // Had the HEAD answer carried a body, these would be its bytes, not the next answer.
     let get = client.read_answer();
     assert_eq!(get.body, b"ok");
+    server.stop();
+}
+
+/// A client that sends `Expect: 100-continue` is told to go ahead before it sends the body.
+#[test]
+fn expect_continue_gets_an_interim_answer() {
+    let server = panicking_server();
+    let mut client = server.client();
+    client.send(
+        "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+    );
+    assert_eq!(client.read_answer().status, 100);
+    let answer = client.send("hello").read_answer();
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, b"hello");
+    server.stop();
+}
+
+/// Every answer carries a `Date` (RFC 9110 §6.6.1), in the fixed format.
+#[test]
+fn answers_carry_a_date() {
+    let server = panicking_server();
+    let answer = server.client().get("/health");
+    let date = answer.header("date").expect("a Date header");
+    assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
     server.stop();
 }

@@ -149,7 +149,7 @@ fn http_1_0_closes_unless_asked() {
         let mut client = server.client();
         let keep = "GET /health HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
         let answer = client.send(keep).read_answer();
-        assert_eq!(answer.header("connection"), None);
+        assert_eq!(answer.header("connection"), Some("keep-alive"));
         assert_eq!(client.send(keep).read_answer().status, 200);
     });
 }

@@ -25,6 +25,9 @@ struct Client {
     socket: TcpStream,
     matched: usize,
     output: Vec<u8>,
+    /// Registered for writability: only while output is pending, as in the real loop, since
+    /// an edge-triggered socket registered for it reports every ACK that frees buffer space.
+    wants_write: bool,
 }
 
 fn main() -> io::Result<()> {
@@ -53,11 +56,14 @@ fn main() -> io::Result<()> {
                         socket,
                         matched: 0,
                         output: Vec::new(),
+                        wants_write: false,
                     });
                     if let Some(client) = clients.get_mut(key) {
-                        let interest = Interest::READABLE | Interest::WRITABLE;
-                        poll.registry()
-                            .register(&mut client.socket, Token(key.index), interest)?;
+                        poll.registry().register(
+                            &mut client.socket,
+                            Token(key.index),
+                            Interest::READABLE,
+                        )?;
                     }
                 }
                 continue;
@@ -67,6 +73,18 @@ fn main() -> io::Result<()> {
             };
             if !serve(client, &mut buf) {
                 clients.remove(key);
+                continue;
+            }
+            let wants_write = !client.output.is_empty();
+            if wants_write != client.wants_write {
+                client.wants_write = wants_write;
+                let interest = if wants_write {
+                    Interest::READABLE | Interest::WRITABLE
+                } else {
+                    Interest::READABLE
+                };
+                poll.registry()
+                    .reregister(&mut client.socket, Token(key.index), interest)?;
             }
         }
     }

@@ -19,8 +19,8 @@ use crate::config::Config;
 use crate::event_loop::LoopShared;
 use crate::handler::{Defer, Handler, Reply};
 use crate::parse::{Parsed, find_head_end, parse_request};
-use crate::pipeline::Pipeline;
-use crate::request::Method;
+use crate::pipeline::{Framing, Pipeline};
+use crate::request::{Method, Version};
 use crate::response::Response;
 use crate::slab::Key;
 use mio::net::TcpStream;
@@ -37,6 +37,8 @@ pub(crate) struct Context<'a> {
     pub(crate) shared: &'a Arc<LoopShared>,
     /// A buffer for `read`, shared by all connections of the loop.
     pub(crate) scratch: &'a mut [u8],
+    /// The current `Date` header value.
+    pub(crate) date: &'a str,
     pub(crate) now: Instant,
 }
 
@@ -152,7 +154,7 @@ impl Connection {
                 return Next::Close;
             }
             self.dispatch(key, cx);
-            self.flush();
+            self.flush(cx.date);
             if self.write(cx.now).is_err() {
                 return Next::Close;
             }
@@ -239,8 +241,19 @@ impl Connection {
                 },
             }
             match parse_request(&self.input, cx.config) {
-                Ok(Parsed::Partial { needed }) => {
+                Ok(Parsed::Partial {
+                    needed,
+                    expects_continue,
+                }) => {
                     self.needed = needed;
+                    // The client waits for our go-ahead before sending the body. With nothing
+                    // in flight, every earlier answer is already in the output, so the interim
+                    // answer goes out in order. (Otherwise the client sends the body after a
+                    // wait of its own; curl waits one second.)
+                    if expects_continue && self.pipeline.in_flight() == 0 {
+                        self.output
+                            .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+                    }
                     return;
                 }
                 Ok(Parsed::Complete {
@@ -252,9 +265,11 @@ impl Connection {
                     self.head_scanned = 0;
                     self.needed = None;
                     self.request_started = (!self.input.is_empty()).then_some(cx.now);
-                    let seq = self
-                        .pipeline
-                        .admit(!keep_alive, request.method() == Method::Head);
+                    let seq = self.pipeline.admit(Framing {
+                        last: !keep_alive,
+                        head_only: request.method() == Method::Head,
+                        announce_keep_alive: keep_alive && request.version() == Version::Http10,
+                    });
                     log::debug!("{} {} {}", request.id(), request.method(), request.path());
                     let defer = Defer {
                         shared: cx.shared,
@@ -289,20 +304,23 @@ impl Connection {
     fn refuse(&mut self, response: Response) {
         self.input.clear();
         self.request_started = None;
-        let seq = self.pipeline.admit(true, false);
+        let seq = self.pipeline.admit(Framing {
+            last: true,
+            ..Framing::default()
+        });
         self.pipeline.fill(seq, response);
     }
 
     /// Moves the answers that are next in order into the output buffer.
-    fn flush(&mut self) {
+    fn flush(&mut self, date: &str) {
         if self.finishing {
             return;
         }
         while let Some(answer) = self.pipeline.take_ready() {
             answer
                 .response
-                .write_to(&mut self.output, !answer.last, answer.head_only);
-            if answer.last {
+                .write_to(&mut self.output, answer.framing, date);
+            if answer.framing.last {
                 self.finishing = true;
                 return;
             }

@@ -24,6 +24,8 @@ use crate::config::Config;
 use crate::connection::{Connection, Context, Next};
 use crate::handback::Handback;
 use crate::handler::Handler;
+use crate::http_date::DateCache;
+use crate::pipeline::Framing;
 use crate::response::Response;
 use crate::slab::{Key, Slab};
 use crate::timers::Timers;
@@ -32,7 +34,7 @@ use mio::{Events, Interest, Poll, Token};
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The token of the listening socket.
 const LISTENER: Token = Token(0);
@@ -84,6 +86,8 @@ pub(crate) struct EventLoop {
     accept_paused_until: Option<Instant>,
     /// What a connection beyond `max_connections` is told before it is closed.
     refusal: Vec<u8>,
+    /// The `Date` header's value, refreshed once per loop turn.
+    date: DateCache,
 }
 
 impl EventLoop {
@@ -104,7 +108,14 @@ impl EventLoop {
             "the server is at its connection limit",
         )
         .with_header("Retry-After", "1")
-        .write_to(&mut refusal, false, false);
+        .write_to(
+            &mut refusal,
+            Framing {
+                last: true,
+                ..Framing::default()
+            },
+            "",
+        );
         Ok(EventLoop {
             poll,
             listener,
@@ -120,6 +131,7 @@ impl EventLoop {
             completions: Vec::new(),
             accept_paused_until: None,
             refusal,
+            date: DateCache::default(),
         })
     }
 
@@ -144,6 +156,7 @@ impl EventLoop {
                 return Ok(());
             }
             let now = Instant::now();
+            self.date.refresh(SystemTime::now());
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(now),
@@ -258,6 +271,7 @@ impl EventLoop {
             handler: &*self.handler,
             shared: &self.shared,
             scratch: &mut self.scratch,
+            date: self.date.text(),
             now,
         };
         let next = connection.drive(key, &mut cx);

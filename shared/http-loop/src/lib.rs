@@ -28,6 +28,7 @@ mod connection;
 mod event_loop;
 pub mod handback;
 pub mod handler;
+mod http_date;
 pub mod logging;
 pub mod parse;
 mod pipeline;

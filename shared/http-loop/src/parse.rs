@@ -35,6 +35,9 @@ pub enum Parsed {
     Partial {
         /// Total length of the request, when known.
         needed: Option<usize>,
+        /// The client sent `Expect: 100-continue`: it waits for a `100 Continue` before it
+        /// sends the body (curl does, for larger bodies).
+        expects_continue: bool,
     },
     /// A whole request, which took the first `consumed` bytes of the buffer.
     Complete {
@@ -115,7 +118,10 @@ pub fn parse_request(buf: &[u8], config: &Config) -> Result<Parsed, Refusal> {
             if buf.len() > config.max_head_bytes {
                 return Err(head_too_large(config));
             }
-            return Ok(Parsed::Partial { needed: None });
+            return Ok(Parsed::Partial {
+                needed: None,
+                expects_continue: false,
+            });
         }
         Err(httparse::Error::TooManyHeaders) => {
             return Err(Refusal::new(
@@ -174,6 +180,7 @@ pub fn parse_request(buf: &[u8], config: &Config) -> Result<Parsed, Refusal> {
     if buf.len() < total {
         return Ok(Parsed::Partial {
             needed: Some(total),
+            expects_continue: framing.expects_continue,
         });
     }
 
@@ -211,6 +218,7 @@ struct Framing {
     has_host: bool,
     connection_close: bool,
     connection_keep_alive: bool,
+    expects_continue: bool,
 }
 
 impl Framing {
@@ -237,6 +245,8 @@ impl Framing {
                 }
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
                 transfer_encoding = true;
+            } else if name.eq_ignore_ascii_case("expect") {
+                framing.expects_continue = header.value.eq_ignore_ascii_case(b"100-continue");
             } else if name.eq_ignore_ascii_case("host") {
                 framing.has_host = true;
             } else if name.eq_ignore_ascii_case("connection") {
@@ -348,7 +358,7 @@ mod tests {
     fn a_missing_body_says_how_many_bytes_it_needs() {
         let raw = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc";
         let needed = raw.len() - 3 + 10;
-        assert!(matches!(parse(raw), Ok(Parsed::Partial { needed: Some(n) }) if n == needed));
+        assert!(matches!(parse(raw), Ok(Parsed::Partial { needed: Some(n), .. }) if n == needed));
     }
 
     #[test]

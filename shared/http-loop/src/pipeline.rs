@@ -15,23 +15,30 @@
 use crate::response::Response;
 use std::collections::VecDeque;
 
-/// One answer, ready to be written.
-#[derive(Debug)]
-pub(crate) struct Answer {
-    pub(crate) response: Response,
+/// What a request said about how its answer goes on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Framing {
     /// The connection carries no request after this one.
     pub(crate) last: bool,
     /// The request was `HEAD`: write the head of the response only.
     pub(crate) head_only: bool,
+    /// An HTTP/1.0 client asked to keep the connection: the answer must say it does.
+    pub(crate) announce_keep_alive: bool,
 }
 
-/// The place of one admitted request: what the request said about its answer, and the answer
-/// once it has arrived.
+/// One answer, ready to be written.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) response: Response,
+    pub(crate) framing: Framing,
+}
+
+/// The place of one admitted request: how to frame its answer, and the answer once it has
+/// arrived.
 #[derive(Debug)]
 struct Slot {
     response: Option<Response>,
-    last: bool,
-    head_only: bool,
+    framing: Framing,
 }
 
 /// The in-flight requests of one connection, oldest first.
@@ -56,15 +63,14 @@ impl Pipeline {
         self.closed
     }
 
-    /// Admits a request and returns its sequence number. `last` marks the connection's last
-    /// request: nothing is admitted after it. `head_only` marks a `HEAD` request.
-    pub(crate) fn admit(&mut self, last: bool, head_only: bool) -> u64 {
+    /// Admits a request and returns its sequence number. A request framed as the `last` is
+    /// the connection's last: nothing is admitted after it.
+    pub(crate) fn admit(&mut self, framing: Framing) -> u64 {
         debug_assert!(!self.closed, "a request admitted after the last one");
-        self.closed |= last;
+        self.closed |= framing.last;
         self.slots.push_back(Slot {
             response: None,
-            last,
-            head_only,
+            framing,
         });
         self.first + self.slots.len() as u64 - 1
     }
@@ -86,7 +92,7 @@ impl Pipeline {
             return;
         }
         if response.closes_connection() {
-            slot.last = true;
+            slot.framing.last = true;
             self.slots.truncate(index + 1);
             self.closed = true;
         }
@@ -106,8 +112,7 @@ impl Pipeline {
         self.first += 1;
         Some(Answer {
             response: slot.response?,
-            last: slot.last,
-            head_only: slot.head_only,
+            framing: slot.framing,
         })
     }
 }
@@ -129,9 +134,9 @@ mod tests {
     #[test]
     fn answers_leave_in_request_order() {
         let mut pipeline = Pipeline::default();
-        let first = pipeline.admit(false, false);
-        let second = pipeline.admit(false, false);
-        let third = pipeline.admit(false, false);
+        let first = pipeline.admit(Framing::default());
+        let second = pipeline.admit(Framing::default());
+        let third = pipeline.admit(Framing::default());
 
         pipeline.fill(third, answer(203));
         assert!(drain(&mut pipeline).is_empty(), "#3 waits for #1 and #2");
@@ -145,7 +150,7 @@ mod tests {
     #[test]
     fn a_second_answer_to_one_request_is_ignored() {
         let mut pipeline = Pipeline::default();
-        let seq = pipeline.admit(false, false);
+        let seq = pipeline.admit(Framing::default());
         pipeline.fill(seq, answer(200));
         pipeline.fill(seq, answer(500));
         assert_eq!(drain(&mut pipeline), [200]);
@@ -156,13 +161,13 @@ mod tests {
     #[test]
     fn a_closing_answer_drops_the_requests_after_it() {
         let mut pipeline = Pipeline::default();
-        let first = pipeline.admit(false, false);
-        let second = pipeline.admit(false, false);
+        let first = pipeline.admit(Framing::default());
+        let second = pipeline.admit(Framing::default());
         pipeline.fill(first, Response::new(400).closing());
         pipeline.fill(second, answer(200));
         let answers: Vec<_> = std::iter::from_fn(|| pipeline.take_ready()).collect();
         assert_eq!(answers.len(), 1);
-        assert!(answers[0].last);
+        assert!(answers[0].framing.last);
         assert!(pipeline.is_closed());
     }
 }

@@ -7,6 +7,7 @@
 //! {"error":{"code":"queue_full","message":"all 8 workers are busy; try again"}}
 //! ```
 
+use crate::pipeline::Framing;
 use serde::Serialize;
 use std::io::Write;
 
@@ -112,9 +113,9 @@ impl Response {
         self.close
     }
 
-    /// Appends the response, as it goes on the wire, to `out`. `keep_alive: false` adds
-    /// `Connection: close`; `head_only` leaves the body out (an answer to `HEAD`).
-    pub(crate) fn write_to(&self, out: &mut Vec<u8>, keep_alive: bool, head_only: bool) {
+    /// Appends the response, as it goes on the wire, to `out`: with a `Date` of `date` (none
+    /// if empty), a `Connection` header as `framing` asks, and no body for an answer to `HEAD`.
+    pub(crate) fn write_to(&self, out: &mut Vec<u8>, framing: Framing, date: &str) {
         // Writing into a `Vec` cannot fail, so the `io::Result`s below are always `Ok`.
         let _ = write!(
             out,
@@ -126,11 +127,16 @@ impl Response {
             let _ = write!(out, "{name}: {value}\r\n");
         }
         let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
-        if !keep_alive {
+        if !date.is_empty() {
+            let _ = write!(out, "Date: {date}\r\n");
+        }
+        if framing.last {
             out.extend_from_slice(b"Connection: close\r\n");
+        } else if framing.announce_keep_alive {
+            out.extend_from_slice(b"Connection: keep-alive\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        if !head_only {
+        if !framing.head_only {
             out.extend_from_slice(&self.body);
         }
     }
@@ -177,13 +183,18 @@ mod tests {
     #[test]
     fn a_response_on_the_wire() {
         let mut wire = Vec::new();
+        let closing = Framing {
+            last: true,
+            ..Framing::default()
+        };
         Response::text(200, "hi")
             .with_header("X-Test", "1")
-            .write_to(&mut wire, false, false);
+            .write_to(&mut wire, closing, "Thu, 01 Jan 1970 00:00:00 GMT");
         assert_eq!(
             wire,
             b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nX-Test: 1\r\n\
-              Content-Length: 2\r\nConnection: close\r\n\r\nhi"
+              Content-Length: 2\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
+              Connection: close\r\n\r\nhi"
         );
     }
 }

@@ -1,0 +1,106 @@
+//! The `Date` header: RFC 9110 §6.6.1 asks an origin server with a clock to send one.
+//!
+//! Formatting a date for every response would be waste: the text changes once a second. The
+//! event loop keeps a [`DateCache`] and refreshes it once per loop turn; the connection copies
+//! its bytes into each response. Formatting is done by hand (a civil-from-days conversion), so
+//! the project needs no date crate for one header.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The current `Date` value, re-formatted only when the second changes.
+pub(crate) struct DateCache {
+    second: u64,
+    text: String,
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        let mut cache = DateCache {
+            second: u64::MAX,
+            text: String::new(),
+        };
+        cache.refresh(SystemTime::now());
+        cache
+    }
+}
+
+impl DateCache {
+    /// Brings the cached text up to `now`.
+    pub(crate) fn refresh(&mut self, now: SystemTime) {
+        let second = now
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since_epoch| since_epoch.as_secs());
+        if second != self.second {
+            self.second = second;
+            self.text = format_http_date(second);
+        }
+    }
+
+    /// The `Date` header's value, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Formats seconds since the Unix epoch as an IMF-fixdate (RFC 9110 §5.6.7).
+pub(crate) fn format_http_date(unix_seconds: u64) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix_seconds / 86_400;
+    let seconds_of_day = unix_seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[(days % 7) as usize], // 1970-01-01 was a Thursday
+        MONTHS[month as usize - 1],
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60,
+    )
+}
+
+/// Year, month (1–12) and day (1–31) of the day `days` after 1970-01-01, by Howard Hinnant's
+/// `civil_from_days` algorithm: shift to years starting in March, so the leap day is last.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z % 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        // RFC 9110's own example.
+        assert_eq!(
+            format_http_date(784_111_777),
+            "Sun, 06 Nov 1994 08:49:37 GMT"
+        );
+        // A leap day.
+        assert_eq!(
+            format_http_date(951_782_400),
+            "Tue, 29 Feb 2000 00:00:00 GMT"
+        );
+        assert_eq!(
+            format_http_date(1_795_954_732),
+            "Sun, 29 Nov 2026 12:18:52 GMT"
+        );
+    }
+}
