@@ -33,7 +33,6 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The token of the listening socket.
@@ -54,21 +53,8 @@ pub(crate) struct Completion {
     pub(crate) response: Response,
 }
 
-/// What the loop shares with other threads.
-pub(crate) struct LoopShared {
-    /// Answers coming back, and the waker.
-    pub(crate) handback: Handback<Completion, mio::Waker>,
-    /// Set to ask the loop to stop.
-    pub(crate) stopping: AtomicBool,
-}
-
-impl LoopShared {
-    /// Asks the loop to stop, and wakes it so that it notices.
-    pub(crate) fn stop(&self) {
-        self.stopping.store(true, Ordering::Release);
-        self.handback.wake();
-    }
-}
+/// What the loop shares with other threads: answers coming back, stop requests, the waker.
+pub(crate) type LoopShared = Handback<Completion, mio::Waker>;
 
 pub(crate) struct EventLoop {
     poll: Poll,
@@ -121,10 +107,7 @@ impl EventLoop {
             listener,
             connections: Slab::default(),
             timers: Timers::default(),
-            shared: Arc::new(LoopShared {
-                handback: Handback::new(waker),
-                stopping: AtomicBool::new(false),
-            }),
+            shared: Arc::new(Handback::new(waker)),
             handler,
             config,
             scratch: vec![0; 64 * 1024].into_boxed_slice(),
@@ -152,7 +135,7 @@ impl EventLoop {
                 }
                 return Err(error);
             }
-            if self.shared.stopping.load(Ordering::Acquire) {
+            if self.shared.stop_requested() {
                 return Ok(());
             }
             let now = Instant::now();
@@ -242,7 +225,7 @@ impl EventLoop {
     /// Takes every answer handed back since the last wake-up and drives its connection.
     fn take_completions(&mut self, now: Instant) {
         let mut completions = std::mem::take(&mut self.completions);
-        self.shared.handback.drain_into(&mut completions);
+        self.shared.drain_into(&mut completions);
         let mut touched = Vec::with_capacity(completions.len());
         for completion in completions.drain(..) {
             // A connection that closed meanwhile (or whose slot now holds another

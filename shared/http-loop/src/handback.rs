@@ -17,6 +17,9 @@
 //! queue. That is a lost wake-up; the loom model in `tests/loom.rs` finds it in a few steps,
 //! through [`Handback::drain_then_clear_broken`], which exists only under `--cfg loom`.
 //!
+//! The hand-back also carries the one message that is not an answer: "stop". Its rule is the
+//! same in miniature — set the flag, *then* wake — and it has its own loom model and twin.
+//!
 //! Why a `Mutex<Vec<T>>` and not a lock-free queue: the lock is held for one `push` or one
 //! `append`, it is never contended for long, and the loop takes the whole batch in one go. The
 //! mutex also orders the flag: see the comment in [`Handback::drain_into`].
@@ -49,6 +52,8 @@ pub struct Handback<T, W> {
     /// `true` from the first send after a drain until the loop's next drain: a wake-up is on its
     /// way, so later senders need not send another.
     wake_pending: AtomicBool,
+    /// Set once, by [`request_stop`](Handback::request_stop): the loop must end.
+    stop_requested: AtomicBool,
     /// How to wake the loop.
     waker: W,
 }
@@ -59,6 +64,7 @@ impl<T, W: Wake> Handback<T, W> {
         Handback {
             queue: Mutex::new(Vec::new()),
             wake_pending: AtomicBool::new(false),
+            stop_requested: AtomicBool::new(false),
             waker,
         }
     }
@@ -101,9 +107,27 @@ impl<T, W: Wake> Handback<T, W> {
         self.wake_pending.store(false, Ordering::Release);
     }
 
-    /// Wakes the loop unconditionally: for a message that is not an item, such as "stop".
-    pub fn wake(&self) {
+    // ANCHOR: stop
+    /// Asks the loop to stop: sets the flag, *then* wakes the loop, which checks the flag after
+    /// every wake-up. In the other order the loop could wake, find no flag, and go back to
+    /// sleep for good — the broken twin below, which the loom models catch.
+    pub fn request_stop(&self) {
+        self.stop_requested.store(true, Ordering::Release);
         self.waker.wake();
+    }
+
+    /// Whether a stop was requested. The loop calls it after each wake-up.
+    pub fn stop_requested(&self) -> bool {
+        self.stop_requested.load(Ordering::Acquire)
+    }
+    // ANCHOR_END: stop
+
+    /// The broken twin of [`request_stop`](Self::request_stop): wakes first, sets the flag after.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn request_stop_broken(&self) {
+        self.waker.wake();
+        self.stop_requested.store(true, Ordering::Release);
     }
 
     /// Locks the queue. A sender that panicked while holding the lock cannot have left the

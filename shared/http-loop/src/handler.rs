@@ -97,7 +97,7 @@ impl Responder {
     /// been answered. If the client is gone, the answer is dropped.
     pub fn send(mut self, response: Response) {
         self.sent = true;
-        self.shared.handback.send(Completion {
+        self.shared.send(Completion {
             connection: self.connection,
             seq: self.seq,
             response,
@@ -116,7 +116,7 @@ impl Drop for Responder {
         } else {
             Response::error(500, "no_response", "the request's handler sent no answer")
         };
-        self.shared.handback.send(Completion {
+        self.shared.send(Completion {
             connection: self.connection,
             seq: self.seq,
             response,

@@ -92,7 +92,7 @@ impl RunningServer {
     ///
     /// The loop's own error, if it failed before it was stopped.
     pub fn stop(mut self) -> io::Result<()> {
-        self.shared.stop();
+        self.shared.request_stop();
         self.join()
     }
 
@@ -117,7 +117,7 @@ impl RunningServer {
 impl Drop for RunningServer {
     fn drop(&mut self) {
         if self.thread.is_some() {
-            self.shared.stop();
+            self.shared.request_stop();
             let _ = self.join();
         }
     }

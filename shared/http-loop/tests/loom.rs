@@ -1,5 +1,5 @@
-//! loom models of the hand-back: answers from other threads reach the loop, and a wake-up is
-//! never lost, however the threads interleave.
+//! loom models of the hand-back: answers from other threads reach the loop, a stop request
+//! reaches it too, and a wake-up is never lost, however the threads interleave.
 //!
 //! Run with:
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p http-loop --test loom`
@@ -127,3 +127,45 @@ fn loom_catches_the_lost_wake_up() {
     println!("{output}");
 }
 // ANCHOR_END: caught
+
+/// How a thread asks the loop to stop: the real `request_stop`, or its broken twin.
+type RequestStop = fn(&Handback<u32, ModelWaker>);
+
+// ANCHOR: stop_model
+/// One thread asks the loop to stop while the loop sleeps, wakes, and checks.
+fn stop_reaches_the_loop(request_stop: RequestStop) {
+    let poll = Arc::new(ModelPoll::default());
+    let handback = Arc::new(Handback::new(ModelWaker(Arc::clone(&poll))));
+    let stopper = {
+        let handback = Arc::clone(&handback);
+        thread::spawn(move || request_stop(&handback))
+    };
+    loop {
+        poll.wait(); // deadlocks here if the loop checked the flag too early
+        if handback.stop_requested() {
+            break;
+        }
+    }
+    stopper.join().unwrap();
+}
+// ANCHOR_END: stop_model
+
+/// Setting the flag before waking: the loop always stops.
+#[test]
+fn a_stop_request_is_never_missed() {
+    model::check(|| stop_reaches_the_loop(Handback::request_stop));
+}
+
+/// The broken twin: waking before setting the flag.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_the_missed_stop`"]
+fn broken_wake_then_set() {
+    model::check(|| stop_reaches_the_loop(Handback::request_stop_broken));
+}
+
+/// loom finds the interleaving in which the loop wakes, sees no flag, and sleeps forever.
+#[test]
+fn loom_catches_the_missed_stop() {
+    let output = model::assert_model_fails("broken_wake_then_set", "deadlock");
+    println!("{output}");
+}
