@@ -29,9 +29,9 @@ struct ModelPoll {
 impl ModelPoll {
     /// Sleeps until woken, like `Poll::poll` with no timeout.
     fn wait(&self) {
-        let mut woken = self.woken.lock().unwrap();
+        let mut woken = self.woken.lock().expect("not poisoned");
         while !*woken {
-            woken = self.condvar.wait(woken).unwrap();
+            woken = self.condvar.wait(woken).expect("not poisoned");
         }
         *woken = false;
     }
@@ -44,7 +44,7 @@ impl Wake for ModelWaker {
     fn wake(&self) {
         let poll = &self.0;
         poll.wakes.fetch_add(1, Ordering::Relaxed);
-        *poll.woken.lock().unwrap() = true;
+        *poll.woken.lock().expect("not poisoned") = true;
         poll.condvar.notify_one();
     }
 }
@@ -71,7 +71,7 @@ fn two_senders_one_loop(drain: Drain) {
         drain(&handback, &mut received);
     }
     for sender in senders {
-        sender.join().unwrap();
+        sender.join().expect("the sender did not panic");
     }
     received.sort_unstable();
     assert_eq!(received, [1, 2]);
@@ -102,7 +102,7 @@ fn a_burst_from_one_thread_is_coalesced() {
                 }
             })
         };
-        sender.join().unwrap();
+        sender.join().expect("the sender did not panic");
         assert_eq!(poll.wakes.load(Ordering::Relaxed), 1);
         let mut received = Vec::new();
         poll.wait();
@@ -146,7 +146,7 @@ fn stop_reaches_the_loop(request_stop: RequestStop) {
             break;
         }
     }
-    stopper.join().unwrap();
+    stopper.join().expect("the stopper did not panic");
 }
 // ANCHOR_END: stop_model
 
