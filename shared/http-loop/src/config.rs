@@ -44,6 +44,7 @@ pub struct Config {
     pub linger_timeout: Duration,
 }
 
+// ANCHOR: defaults
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -60,3 +61,4 @@ impl Default for Config {
         }
     }
 }
+// ANCHOR_END: defaults

@@ -193,6 +193,7 @@ impl Connection {
         self.input.len() >= config.max_head_bytes + config.max_body_bytes
     }
 
+    // ANCHOR: read
     /// Reads until `WouldBlock`, end of stream, or a full input buffer.
     fn read(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         let lingering = self.lingering_since.is_some();
@@ -220,6 +221,7 @@ impl Connection {
         }
         Ok(())
     }
+    // ANCHOR_END: read
 
     // ANCHOR: dispatch
     /// Parses the complete requests at the front of the input and hands each to the handler.
@@ -327,6 +329,7 @@ impl Connection {
         }
     }
 
+    // ANCHOR: write
     /// Writes until the output is empty or the socket would block.
     fn write(&mut self, now: Instant) -> io::Result<()> {
         while self.written < self.output.len() {
@@ -349,6 +352,7 @@ impl Connection {
         self.written = 0;
         Ok(())
     }
+    // ANCHOR_END: write
 
     // ANCHOR: deadline
     /// When the connection must next be looked at, and why.

@@ -261,6 +261,7 @@ impl EventLoop {
         self.settle(key, next);
     }
 
+    // ANCHOR: settle
     /// After a connection changed: close it, or register the interest and deadline it needs.
     fn settle(&mut self, key: Key, next: Next) {
         if next == Next::Close {
@@ -297,6 +298,7 @@ impl EventLoop {
             }
         }
     }
+    // ANCHOR_END: settle
 
     // ANCHOR: expire
     /// Acts on every deadline that has fallen due.

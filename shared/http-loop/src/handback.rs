@@ -97,6 +97,7 @@ impl<T, W: Wake> Handback<T, W> {
     }
     // ANCHOR_END: drain
 
+    // ANCHOR: broken
     /// The broken twin of [`drain_into`](Self::drain_into): it takes the queue and *then* clears
     /// the flag, losing any wake-up that lands in between. Only the loom models call it, to show
     /// that they catch the bug.
@@ -106,6 +107,7 @@ impl<T, W: Wake> Handback<T, W> {
         out.append(&mut self.lock_queue());
         self.wake_pending.store(false, Ordering::Release);
     }
+    // ANCHOR_END: broken
 
     // ANCHOR: stop
     /// Asks the loop to stop: sets the flag, *then* wakes the loop, which checks the flag after

@@ -106,6 +106,7 @@ impl Responder {
     // ANCHOR_END: send
 }
 
+// ANCHOR: drop
 impl Drop for Responder {
     fn drop(&mut self) {
         if self.sent {
@@ -123,3 +124,4 @@ impl Drop for Responder {
         });
     }
 }
+// ANCHOR_END: drop

@@ -15,6 +15,7 @@
 use log::{LevelFilter, Log, Metadata, Record};
 use std::io::Write;
 
+// ANCHOR: logger
 struct ThreadNameLogger;
 
 impl Log for ThreadNameLogger {
@@ -50,3 +51,4 @@ pub fn init() {
         log::set_max_level(level);
     }
 }
+// ANCHOR_END: logger

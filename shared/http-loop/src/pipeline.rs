@@ -75,6 +75,7 @@ impl Pipeline {
         self.first + self.slots.len() as u64 - 1
     }
 
+    // ANCHOR: order
     /// Puts the answer to request `seq` in its slot. An answer to a request that is already
     /// answered (a handler that panicked after answering, say) is ignored. A response that
     /// closes the connection makes its request the last one: later slots are dropped.
@@ -115,6 +116,7 @@ impl Pipeline {
             framing: slot.framing,
         })
     }
+    // ANCHOR_END: order
 }
 
 #[cfg(test)]

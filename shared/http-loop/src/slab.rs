@@ -91,6 +91,7 @@ impl<T> Slab<T> {
         }
     }
 
+    // ANCHOR: generations
     /// The entry named by `key`, if it still holds the same occupant.
     pub fn get_mut(&mut self, key: Key) -> Option<&mut T> {
         match self.entries.get_mut(key.index)? {
@@ -115,6 +116,7 @@ impl<T> Slab<T> {
         self.len -= 1;
         Some(value)
     }
+    // ANCHOR_END: generations
 
     /// Removes every entry, returning them.
     pub fn drain(&mut self) -> Vec<T> {

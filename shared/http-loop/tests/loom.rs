@@ -17,6 +17,7 @@ use std::sync::Arc;
 use sync_shim::atomic::{AtomicUsize, Ordering};
 use sync_shim::model;
 
+// ANCHOR: model_poll
 /// Stands in for `mio::Poll` and its `Waker`.
 #[derive(Default)]
 struct ModelPoll {
@@ -48,6 +49,7 @@ impl Wake for ModelWaker {
         poll.condvar.notify_one();
     }
 }
+// ANCHOR_END: model_poll
 
 /// How the loop takes the queue: the real `drain_into`, or its broken twin.
 type Drain = fn(&Handback<u32, ModelWaker>, &mut Vec<u32>);
@@ -82,6 +84,7 @@ fn two_senders_one_loop(drain: Drain) {
 }
 // ANCHOR_END: model
 
+// ANCHOR: tests
 /// The real hand-back delivers both answers in every interleaving.
 #[test]
 fn handback_never_loses_a_wake_up() {
@@ -118,6 +121,7 @@ fn a_burst_from_one_thread_is_coalesced() {
 fn broken_drain_then_clear() {
     model::check(|| two_senders_one_loop(Handback::drain_then_clear_broken));
 }
+// ANCHOR_END: tests
 
 // ANCHOR: caught
 /// loom finds the interleaving in which the broken drain strands an answer.

@@ -9,6 +9,7 @@
 
 use std::process::Command;
 
+// ANCHOR: check
 /// Runs `body` under loom with the preemption bound this project uses.
 ///
 /// A bound of 3 finds every bug in the book's models within seconds; unbounded, a model with
@@ -24,7 +25,9 @@ where
     }
     builder.check(body);
 }
+// ANCHOR_END: check
 
+// ANCHOR: fails
 /// Runs the `#[ignore]`d test `broken_test` of the current test binary in a child process and
 /// asserts that loom failed it with a message containing `expected`.
 ///
@@ -62,3 +65,4 @@ pub fn assert_model_fails(broken_test: &str, expected: &str) -> String {
     );
     stderr
 }
+// ANCHOR_END: fails

@@ -242,6 +242,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|window| window == needle)
 }
 
+// ANCHOR: thread_count
 /// The number of threads of this process (Linux: `/proc/self/status`), for leak checks: the
 /// counterpart of Go's `runtime.NumGoroutine`.
 pub fn thread_count() -> usize {
@@ -252,3 +253,4 @@ pub fn thread_count() -> usize {
         .and_then(|count| count.trim().parse().ok())
         .expect("a Threads: line")
 }
+// ANCHOR_END: thread_count
