@@ -1,4 +1,5 @@
-//! The routes of chapter 1's server.
+//! The routes of chapter 1's server, and the request handling later chapters reuse: the
+//! `/health` handler, the validation of `/primes`, and the answer it computes.
 
 use crate::primes::count_primes_below;
 use crate::thread_per_request::ThreadPerRequest;
@@ -23,7 +24,7 @@ pub fn router() -> Router {
 
 // ANCHOR: health
 /// Cheap: answered inline, on the event-loop thread, with no channel and no wake-up.
-fn health(_request: Request, _defer: Defer<'_>) -> Reply {
+pub fn health(_request: Request, _defer: Defer<'_>) -> Reply {
     Reply::Now(Response::json(200, &serde_json::json!({ "status": "ok" })))
 }
 // ANCHOR_END: health
@@ -39,22 +40,15 @@ struct PrimesAnswer {
 // ANCHOR: primes
 /// Real work: validated on the loop, done on a new thread, answered through the responder.
 fn primes(threads: &ThreadPerRequest, request: Request, defer: Defer<'_>) -> Reply {
-    let limit = match parse_limit(&request) {
+    let limit = match primes_limit(&request) {
         Ok(limit) => limit,
-        Err(message) => return Reply::Now(Response::error(400, "invalid_limit", &message)),
+        Err(refusal) => return Reply::Now(refusal),
     };
     let id = request.id();
     let (responder, reply) = defer.later();
     let spawned = threads.spawn(format!("request-{}", id.get()), move || {
-        let primes = count_primes_below(limit);
-        log::debug!("{id}: {primes} primes below {limit}");
-        let thread = std::thread::current().name().unwrap_or_default().to_owned();
-        let answer = PrimesAnswer {
-            limit,
-            primes,
-            thread,
-        };
-        responder.send(Response::json(200, &answer));
+        log::debug!("{id}: counting primes below {limit}");
+        responder.send(primes_answer(limit));
     });
     if let Err(error) = spawned {
         // The closure, and the responder in it, were dropped by the failed spawn: the client
@@ -65,14 +59,32 @@ fn primes(threads: &ThreadPerRequest, request: Request, defer: Defer<'_>) -> Rep
 }
 // ANCHOR_END: primes
 
-fn parse_limit(request: &Request) -> Result<usize, String> {
-    let raw = request
-        .query_param("limit")
-        .ok_or("the query parameter `limit` is required, e.g. /primes?limit=100000")?;
+/// The `limit` of a `/primes?limit=N` request, or the 400 that says what is wrong with it.
+/// Cheap: call it on the loop, before handing the work to another thread.
+pub fn primes_limit(request: &Request) -> Result<usize, Response> {
+    let refuse = |message: &str| Response::error(400, "invalid_limit", message);
+    let raw = request.query_param("limit").ok_or_else(|| {
+        refuse("the query parameter `limit` is required, e.g. /primes?limit=100000")
+    })?;
     match raw.parse::<usize>() {
         Ok(limit) if limit <= PRIMES_LIMIT_MAX => Ok(limit),
-        _ => Err(format!(
+        _ => Err(refuse(&format!(
             "`limit` must be a whole number from 0 to {PRIMES_LIMIT_MAX}, not {raw:?}"
-        )),
+        ))),
     }
+}
+
+/// Counts the primes below `limit` and builds the answer, naming the thread that did the work.
+/// Expensive: call it off the loop.
+pub fn primes_answer(limit: usize) -> Response {
+    let primes = count_primes_below(limit);
+    let thread = std::thread::current().name().unwrap_or_default().to_owned();
+    Response::json(
+        200,
+        &PrimesAnswer {
+            limit,
+            primes,
+            thread,
+        },
+    )
 }

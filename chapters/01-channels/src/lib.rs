@@ -21,5 +21,5 @@ mod app;
 pub mod primes;
 pub mod thread_per_request;
 
-pub use app::{PRIMES_LIMIT_MAX, router};
+pub use app::{PRIMES_LIMIT_MAX, health, primes_answer, primes_limit, router};
 pub use thread_per_request::ThreadPerRequest;
