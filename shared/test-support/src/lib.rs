@@ -254,3 +254,17 @@ pub fn thread_count() -> usize {
         .expect("a Threads: line")
 }
 // ANCHOR_END: thread_count
+
+/// The number of this process's threads whose name starts with one of `prefixes` (Linux:
+/// `/proc/self/task/*/comm`, where names are cut to 15 bytes). Counts a server's threads
+/// without counting the test's own.
+pub fn threads_named(prefixes: &[&str]) -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .filter(|name| prefixes.iter().any(|prefix| name.starts_with(prefix)))
+        .count()
+}

@@ -1,0 +1,170 @@
+//! A bounded queue that can be closed: Go's buffered channel, written out by hand.
+//!
+//! `make(chan Job, 64)` is, inside the Go runtime, a ring buffer under a lock plus lists of
+//! waiting goroutines. This is the same thing with the parts named: a `VecDeque` under a
+//! `Mutex`, and a `Condvar` on which idle workers sleep.
+//!
+//! - [`try_push`](BoundedQueue::try_push) never waits: the event loop calls it, and the event
+//!   loop must never block. A full queue says so, and hands the item back, so the caller can
+//!   answer `503` with it.
+//! - [`pop`](BoundedQueue::pop) waits for an item, and returns `None` once the queue is closed
+//!   *and* empty — Go's `for job := range jobs`.
+//! - [`close`](BoundedQueue::close) is Go's `close(jobs)`: no more items go in, items already
+//!   in stay and are still popped, and **every** sleeping worker is woken to find out.
+//!
+//! Why not `crossbeam_channel::bounded`: it would do, and chapter 1 uses it. Written by hand,
+//! the queue can be checked by loom (which cannot see inside crossbeam), and the book can show
+//! the lost wake-up that a `notify_one` in `close` causes: see `tests/loom.rs`.
+
+use std::collections::VecDeque;
+use sync_shim::{Condvar, Mutex, MutexGuard};
+
+/// Why [`BoundedQueue::try_push`] did not take an item. Either way the item comes back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PushError<T> {
+    /// The queue holds `capacity` items already.
+    Full(T),
+    /// The queue was closed.
+    Closed(T),
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+}
+
+/// A many-producer, many-consumer queue of at most `capacity` items.
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    /// Signalled when an item arrives or the queue closes.
+    not_empty: Condvar,
+    capacity: usize,
+}
+
+impl<T> BoundedQueue<T> {
+    /// An open, empty queue that holds at most `capacity` items.
+    pub fn new(capacity: usize) -> BoundedQueue<T> {
+        BoundedQueue {
+            state: Mutex::new(State {
+                items: VecDeque::with_capacity(capacity),
+                closed: false,
+            }),
+            not_empty: Condvar::new(),
+            capacity,
+        }
+    }
+
+    // ANCHOR: try_push
+    /// Adds `item` if there is room, without ever waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`PushError::Full`] or [`PushError::Closed`], with the item.
+    pub fn try_push(&self, item: T) -> Result<(), PushError<T>> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(PushError::Closed(item));
+        }
+        if state.items.len() >= self.capacity {
+            return Err(PushError::Full(item));
+        }
+        state.items.push_back(item);
+        // Release the lock before waking a worker, so it does not wake only to wait for it.
+        drop(state);
+        self.not_empty.notify_one();
+        Ok(())
+    }
+    // ANCHOR_END: try_push
+
+    // ANCHOR: pop
+    /// Takes the oldest item, waiting for one if the queue is empty. `None` once the queue is
+    /// closed and every item has been taken.
+    pub fn pop(&self) -> Option<T> {
+        let mut state = self.lock();
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                return Some(item);
+            }
+            if state.closed {
+                return None;
+            }
+            // `wait` releases the lock while asleep and takes it back before returning. The
+            // loop re-checks the state: a wake-up is a hint, not a promise (another worker may
+            // have taken the item first, and condition variables may wake spuriously).
+            state = self
+                .not_empty
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+    // ANCHOR_END: pop
+
+    // ANCHOR: close
+    /// Closes the queue: later pushes fail, items already queued are still popped, and every
+    /// waiting worker wakes up. Closing twice is harmless (unlike Go's `close`).
+    pub fn close(&self) {
+        self.lock().closed = true;
+        // All of them: each sleeping worker must see `closed` to exit. `notify_one` would wake
+        // one, and leave the others asleep forever — the broken twin below.
+        self.not_empty.notify_all();
+    }
+    // ANCHOR_END: close
+
+    /// The broken twin of [`close`](Self::close): wakes one waiting worker only. Only the loom
+    /// models call it, to show that they catch the bug.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn close_waking_one_broken(&self) {
+        self.lock().closed = true;
+        self.not_empty.notify_one();
+    }
+
+    /// How many items are waiting.
+    pub fn len(&self) -> usize {
+        self.lock().items.len()
+    }
+
+    /// Whether no item is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The most items the queue holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // Nothing in this file panics while holding the lock, so a poisoned lock still holds a
+        // consistent queue.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_hands_the_item_back() {
+        let queue = BoundedQueue::new(2);
+        assert_eq!(queue.try_push(1), Ok(()));
+        assert_eq!(queue.try_push(2), Ok(()));
+        assert_eq!(queue.try_push(3), Err(PushError::Full(3)));
+        assert_eq!(queue.pop(), Some(1));
+        assert_eq!(queue.try_push(3), Ok(()));
+    }
+
+    #[test]
+    fn a_closed_queue_still_gives_what_it_holds() {
+        let queue = BoundedQueue::new(4);
+        queue.try_push("queued").unwrap();
+        queue.close();
+        assert_eq!(queue.try_push("late"), Err(PushError::Closed("late")));
+        assert_eq!(queue.pop(), Some("queued"));
+        assert_eq!(queue.pop(), None);
+        queue.close(); // twice: harmless
+    }
+}

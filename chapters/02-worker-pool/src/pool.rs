@@ -1,0 +1,180 @@
+//! A fixed pool of workers reading jobs from a bounded queue — the Go guide's §1.
+//!
+//! ```text
+//!   event loop ──try_submit──▶ [ queue: capacity N ] ──pop──▶ worker-0 ┐
+//!        │ full? 503                                  ──pop──▶ worker-1 ├─ run(job)
+//!                                                     ──pop──▶ worker-2 ┘
+//! ```
+//!
+//! The Go guide's checklist, and where each item is here: the `Job` struct is the pool's type
+//! parameter `J` (chapter 2's server uses `PrimesJob`); the buffered channel is the
+//! [`BoundedQueue`]; the fixed number of workers are started in [`WorkerPool::new`]; each reads
+//! from the queue in a loop ([`worker_loop`]); graceful shutdown is [`WorkerPool::shutdown`].
+//!
+//! What a thread per request (chapter 1) does not give: a bound. However many requests arrive,
+//! the pool runs `workers` of them at once and holds at most `capacity` more; beyond that,
+//! [`try_submit`](WorkerPool::try_submit) refuses at once, and the server answers 503 with
+//! `Retry-After`. Nothing blocks the event loop and no thread is ever created after start-up.
+//!
+//! **Shutdown runs the queued jobs.** `shutdown` closes the queue; workers keep taking jobs
+//! until it is empty, then exit, and `shutdown` joins them. A job accepted is a job run: each
+//! one holds a client's responder, and dropping it would turn an accepted request into a 500.
+//! (Chapter 10 adds a drain deadline for jobs that would take too long.)
+
+use crate::bounded_queue::{BoundedQueue, PushError};
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{self, JoinHandle};
+
+/// Why a job was not accepted. The job comes back, so the caller can still answer its client.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rejected<J> {
+    /// Every worker is busy and the queue is full: try again later (503, `Retry-After`).
+    QueueFull(J),
+    /// The pool is shutting down.
+    ShuttingDown(J),
+}
+
+impl<J> Rejected<J> {
+    /// The job that was not accepted.
+    pub fn into_job(self) -> J {
+        match self {
+            Rejected::QueueFull(job) | Rejected::ShuttingDown(job) => job,
+        }
+    }
+}
+
+/// What the pool's threads share.
+struct Shared<J> {
+    queue: BoundedQueue<J>,
+    /// Workers running a job right now.
+    busy: AtomicUsize,
+}
+
+/// A fixed number of named worker threads running jobs of type `J` from a bounded queue.
+pub struct WorkerPool<J> {
+    shared: Arc<Shared<J>>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl<J: Send + 'static> WorkerPool<J> {
+    // ANCHOR: new
+    /// Starts `workers` threads named `{name}-0`, `{name}-1`, …, each running `run` on the jobs
+    /// it takes from a queue of `capacity` jobs.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a thread; the workers already started are stopped and joined.
+    pub fn new(
+        name: &str,
+        workers: usize,
+        capacity: usize,
+        run: impl Fn(J) + Send + Sync + 'static,
+    ) -> io::Result<WorkerPool<J>> {
+        let shared = Arc::new(Shared {
+            queue: BoundedQueue::new(capacity),
+            busy: AtomicUsize::new(0),
+        });
+        let run = Arc::new(run);
+        let mut pool = WorkerPool {
+            shared,
+            workers: Vec::with_capacity(workers),
+        };
+        for i in 0..workers {
+            let shared = Arc::clone(&pool.shared);
+            let run = Arc::clone(&run);
+            let worker = thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || worker_loop(&shared, &*run))?; // `?` drops `pool`: see Drop
+            pool.workers.push(worker);
+        }
+        Ok(pool)
+    }
+    // ANCHOR_END: new
+}
+
+impl<J> WorkerPool<J> {
+    // ANCHOR: try_submit
+    /// Queues `job` for a worker, or refuses it at once; never waits.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`], with the job.
+    pub fn try_submit(&self, job: J) -> Result<(), Rejected<J>> {
+        self.shared
+            .queue
+            .try_push(job)
+            .map_err(|error| match error {
+                PushError::Full(job) => Rejected::QueueFull(job),
+                PushError::Closed(job) => Rejected::ShuttingDown(job),
+            })
+    }
+    // ANCHOR_END: try_submit
+
+    /// Jobs waiting for a worker.
+    pub fn queued(&self) -> usize {
+        self.shared.queue.len()
+    }
+
+    /// Workers running a job right now.
+    pub fn busy(&self) -> usize {
+        self.shared.busy.load(Ordering::Relaxed)
+    }
+
+    /// The number of workers.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// The most jobs that can wait.
+    pub fn capacity(&self) -> usize {
+        self.shared.queue.capacity()
+    }
+
+    // ANCHOR: shutdown
+    /// Refuses new jobs from now on; the workers run what is queued, then exit. Does not wait:
+    /// a server closes its pool while requests are still being answered, and joins it later.
+    pub fn close(&self) {
+        self.shared.queue.close();
+    }
+
+    /// Refuses new jobs, lets the workers run every queued job, and waits for them to exit.
+    pub fn shutdown(mut self) {
+        self.close_and_join();
+    }
+
+    fn close_and_join(&mut self) {
+        self.shared.queue.close();
+        for worker in self.workers.drain(..) {
+            // A worker survives its jobs' panics (see `worker_loop`); an `Err` here would be a
+            // bug in the loop itself, already reported by the panic hook.
+            let _ = worker.join();
+        }
+    }
+    // ANCHOR_END: shutdown
+}
+
+impl<J> Drop for WorkerPool<J> {
+    /// A pool dropped without `shutdown` shuts down the same way: no worker is left running.
+    fn drop(&mut self) {
+        self.close_and_join();
+    }
+}
+
+// ANCHOR: worker_loop
+/// One worker: take a job, run it, repeat until the queue is closed and empty.
+fn worker_loop<J>(shared: &Shared<J>, run: &(impl Fn(J) + ?Sized)) {
+    while let Some(job) = shared.queue.pop() {
+        shared.busy.fetch_add(1, Ordering::Relaxed);
+        // A panicking job fails alone: its responder, dropped while unwinding, answers 500,
+        // and the worker goes on to the next job instead of dying with it.
+        if catch_unwind(AssertUnwindSafe(|| run(job))).is_err() {
+            let name = thread::current().name().unwrap_or("worker").to_owned();
+            log::error!("{name}: a job panicked; the worker carries on");
+        }
+        shared.busy.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+// ANCHOR_END: worker_loop

@@ -1,0 +1,88 @@
+//! loom models of the bounded queue: closing wakes every waiting worker, and no item is lost or
+//! taken twice, however the threads interleave.
+//!
+//! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p ch02-worker-pool --test loom`
+#![cfg(loom)]
+
+use ch02_worker_pool::BoundedQueue;
+use loom::thread;
+use std::sync::Arc;
+use sync_shim::model;
+
+/// How the pool closes the queue: the real `close`, or its broken twin.
+type Close = fn(&BoundedQueue<u32>);
+
+// ANCHOR: model
+/// Two workers wait on an empty queue; the pool closes it. Both must wake and exit.
+fn close_wakes_every_worker(close: Close) {
+    let queue = Arc::new(BoundedQueue::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || while queue.pop().is_some() {})
+        })
+        .collect();
+    close(&queue);
+    for worker in workers {
+        worker.join().expect("a worker exits"); // deadlocks here if one sleeps forever
+    }
+}
+// ANCHOR_END: model
+
+/// The real `close` wakes both workers in every interleaving.
+#[test]
+fn close_wakes_every_waiting_worker() {
+    model::check(|| close_wakes_every_worker(BoundedQueue::close));
+}
+
+/// The broken twin: `notify_one` in `close`.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_the_worker_left_asleep`"]
+fn broken_close_wakes_one() {
+    model::check(|| close_wakes_every_worker(BoundedQueue::close_waking_one_broken));
+}
+
+/// loom finds the interleaving in which both workers sleep when the queue closes, and only one
+/// is woken.
+#[test]
+fn loom_catches_the_worker_left_asleep() {
+    let output = model::assert_model_fails("broken_close_wakes_one", "deadlock");
+    println!("{output}");
+}
+
+/// Items pushed while two workers pop are each taken exactly once, and none is lost when the
+/// queue closes behind them.
+#[test]
+fn every_item_is_taken_exactly_once() {
+    model::check(|| {
+        let queue = Arc::new(BoundedQueue::new(1));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || {
+                    let mut taken = Vec::new();
+                    while let Some(item) = queue.pop() {
+                        taken.push(item);
+                    }
+                    taken
+                })
+            })
+            .collect();
+        // The producer is the event loop: it never waits, so a full queue means "retry later".
+        let mut next = 1;
+        while next <= 2 {
+            if queue.try_push(next).is_ok() {
+                next += 1;
+            } else {
+                thread::yield_now();
+            }
+        }
+        queue.close();
+        let mut taken: Vec<u32> = workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("a worker exits"))
+            .collect();
+        taken.sort_unstable();
+        assert_eq!(taken, [1, 2]);
+    });
+}

@@ -1,0 +1,152 @@
+//! The worker pool: parallel, bounded, never blocking the caller, running every accepted job,
+//! and surviving panics.
+
+use ch02_worker_pool::{Rejected, WorkerPool};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use test_support::FAILURE_GUARD;
+
+/// A pool whose jobs say when they start, then wait at a gate until the test opens it, so the
+/// test decides when the workers are busy.
+struct Gated {
+    pool: WorkerPool<u32>,
+    /// Dropping it opens the gate for every job.
+    gate: Sender<()>,
+    started: Receiver<u32>,
+    finished: Receiver<u32>,
+}
+
+fn gated_pool(workers: usize, capacity: usize) -> Gated {
+    let (gate, gate_rx) = unbounded::<()>();
+    let (started_tx, started) = unbounded();
+    let (finished_tx, finished) = unbounded();
+    let pool = WorkerPool::new("worker", workers, capacity, move |job: u32| {
+        started_tx.send(job).expect("the test is listening");
+        // Blocks until the test drops the gate's sender (or the failure guard fires).
+        let _ = gate_rx.recv_timeout(FAILURE_GUARD);
+        finished_tx.send(job).expect("the test is listening");
+    })
+    .expect("worker threads");
+    Gated {
+        pool,
+        gate,
+        started,
+        finished,
+    }
+}
+
+/// The workers really run at the same time: three jobs meet at a three-party barrier, which
+/// one worker alone would never get past.
+#[test]
+fn workers_run_jobs_in_parallel() {
+    let barrier = Arc::new(Barrier::new(3));
+    let (done_tx, done) = unbounded();
+    let pool = WorkerPool::new("worker", 3, 3, move |barrier: Arc<Barrier>| {
+        barrier.wait();
+        done_tx.send(()).expect("the test is listening");
+    })
+    .expect("worker threads");
+    for _ in 0..3 {
+        pool.try_submit(Arc::clone(&barrier))
+            .expect("room for three");
+    }
+    for _ in 0..3 {
+        done.recv_timeout(FAILURE_GUARD)
+            .expect("all three met at the barrier");
+    }
+}
+
+/// With every worker busy and the queue full, `try_submit` refuses at once and hands the job
+/// back: the caller (the event loop) never waits.
+#[test]
+fn a_full_queue_refuses_at_once_and_returns_the_job() {
+    let gated = gated_pool(1, 2);
+    gated.pool.try_submit(1).expect("the worker takes it");
+    assert_eq!(
+        gated.started.recv_timeout(FAILURE_GUARD),
+        Ok(1),
+        "the worker is busy"
+    );
+    gated.pool.try_submit(2).expect("queued");
+    gated.pool.try_submit(3).expect("queued");
+    assert_eq!(gated.pool.try_submit(4), Err(Rejected::QueueFull(4)));
+    assert_eq!((gated.pool.busy(), gated.pool.queued()), (1, 2));
+
+    drop(gated.gate);
+    let mut finished: Vec<_> = (0..3)
+        .map(|_| {
+            gated
+                .finished
+                .recv_timeout(FAILURE_GUARD)
+                .expect("a job ran")
+        })
+        .collect();
+    finished.sort_unstable();
+    assert_eq!(finished, [1, 2, 3]);
+}
+
+/// Shutdown runs every queued job, then joins the workers: a job accepted is a job run.
+#[test]
+fn shutdown_runs_the_queue_and_joins_every_worker() {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (gate, gate_rx) = unbounded::<()>();
+    let pool = {
+        let ran = Arc::clone(&ran);
+        WorkerPool::new("worker", 2, 16, move |_: u32| {
+            let _ = gate_rx.recv_timeout(FAILURE_GUARD);
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .expect("worker threads")
+    };
+    for job in 0..10 {
+        pool.try_submit(job).expect("room for ten");
+    }
+    drop(gate); // the workers go; most jobs are still queued when shutdown starts
+    pool.shutdown();
+    assert_eq!(ran.load(Ordering::SeqCst), 10, "every accepted job ran");
+}
+
+/// After `close`, new jobs are refused as `ShuttingDown`, and the queued ones still run.
+#[test]
+fn a_closed_pool_refuses_new_jobs_and_finishes_old_ones() {
+    let gated = gated_pool(1, 4);
+    gated.pool.try_submit(1).expect("accepted");
+    gated.pool.try_submit(2).expect("accepted");
+    gated.pool.close();
+    assert_eq!(gated.pool.try_submit(3), Err(Rejected::ShuttingDown(3)));
+    drop(gated.gate);
+    gated.pool.shutdown();
+    let finished: Vec<_> = gated.finished.try_iter().collect();
+    assert_eq!(finished, [1, 2]);
+}
+
+/// A panicking job fails alone; the worker lives on and runs the next one.
+#[test]
+fn a_panicking_job_does_not_kill_its_worker() {
+    let (ran_tx, ran) = unbounded();
+    let pool = WorkerPool::new("worker", 1, 4, move |job: u32| {
+        assert!(job != 13, "unlucky job");
+        ran_tx.send(job).expect("the test is listening");
+    })
+    .expect("a worker");
+    pool.try_submit(13).expect("queued");
+    pool.try_submit(14).expect("queued");
+    assert_eq!(ran.recv_timeout(FAILURE_GUARD), Ok(14));
+}
+
+/// The workers carry the names the log lines show.
+#[test]
+fn workers_are_named() {
+    let (name_tx, names) = unbounded();
+    let pool = WorkerPool::new("worker", 1, 1, move |(): ()| {
+        let name = std::thread::current().name().map(str::to_owned);
+        name_tx.send(name).expect("the test is listening");
+    })
+    .expect("a worker");
+    pool.try_submit(()).expect("queued");
+    assert_eq!(
+        names.recv_timeout(FAILURE_GUARD),
+        Ok(Some("worker-0".to_owned()))
+    );
+}
