@@ -15,11 +15,22 @@ pub struct Chapter {
 }
 
 /// Every chapter, in order.
-pub const CHAPTERS: &[Chapter] = &[Chapter {
-    name: "ch01-channels",
-    start: |config| TestServer::start_with(ch01_channels::router(), config),
-}];
+pub const CHAPTERS: &[Chapter] = &[
+    Chapter {
+        name: "ch01-channels",
+        start: |config| TestServer::start_with(ch01_channels::router(), config),
+    },
+    Chapter {
+        name: "ch02-worker-pool",
+        start: |config| {
+            let pool = ch02_worker_pool::primes_pool(ch02_worker_pool::PoolSize::default())
+                .expect("worker threads");
+            TestServer::start_with(ch02_worker_pool::router(pool), config)
+        },
+    },
+];
 
+// ANCHOR: for_each_chapter
 /// Runs `test` against each chapter's server, started with `config`, and then checks that the
 /// server still answers a fresh client: whatever the test did to it must not stall others.
 pub fn for_each_chapter(config: &Config, test: impl Fn(&TestServer)) {
@@ -31,3 +42,4 @@ pub fn for_each_chapter(config: &Config, test: impl Fn(&TestServer)) {
         server.stop();
     }
 }
+// ANCHOR_END: for_each_chapter

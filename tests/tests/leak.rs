@@ -8,6 +8,7 @@ use server_tests::CHAPTERS;
 use std::thread;
 use test_support::thread_count;
 
+// ANCHOR: leak
 /// Every thread a chapter's server started — its event loop, its request threads — has ended
 /// when `stop` returns.
 #[test]
@@ -39,3 +40,4 @@ fn stopping_a_server_leaves_no_thread_behind() {
         );
     }
 }
+// ANCHOR_END: leak

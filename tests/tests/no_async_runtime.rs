@@ -3,6 +3,7 @@
 //! `Cargo.lock` lists every package the workspace can build with, for every target and
 //! feature, so checking it is stricter than `cargo tree`.
 
+// ANCHOR: forbidden
 /// Packages that are, or bring, an async runtime or executor.
 const FORBIDDEN: &[&str] = &[
     "tokio",
@@ -13,6 +14,7 @@ const FORBIDDEN: &[&str] = &[
     "async-executor",
     "async-global-executor",
 ];
+// ANCHOR_END: forbidden
 
 #[test]
 fn no_async_runtime_in_cargo_lock() {

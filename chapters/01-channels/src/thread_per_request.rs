@@ -62,6 +62,7 @@ impl ThreadPerRequest {
         self.lock().len()
     }
 
+    // ANCHOR: join_all
     /// Waits for every thread spawned so far.
     pub fn join_all(&self) {
         // Take the handles out first: joining while holding the lock would block a concurrent
@@ -78,6 +79,7 @@ impl ThreadPerRequest {
             log::warn!("thread {name} panicked");
         }
     }
+    // ANCHOR_END: join_all
 
     fn lock(&self) -> MutexGuard<'_, Vec<JoinHandle<()>>> {
         // A panic while holding this lock cannot leave the Vec half-changed.
@@ -85,8 +87,10 @@ impl ThreadPerRequest {
     }
 }
 
+// ANCHOR: drop
 impl Drop for ThreadPerRequest {
     fn drop(&mut self) {
         self.join_all();
     }
 }
+// ANCHOR_END: drop

@@ -7,6 +7,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 use test_support::FAILURE_GUARD;
 
+// ANCHOR: barrier
 /// Four requests run at the same time: each waits at a barrier that only opens when all four
 /// are there, which a server running them one after another would never reach.
 #[test]
@@ -36,6 +37,7 @@ fn requests_run_in_parallel_on_named_threads() {
     let expected: Vec<_> = (0..4).map(|i| Some(format!("request-{i}"))).collect();
     assert_eq!(seen, expected);
 }
+// ANCHOR_END: barrier
 
 /// Dropping the spawner waits for every thread: afterwards, all their work is visible with no
 /// further synchronization (Go: `wg.Wait()` before reading the results).
