@@ -160,3 +160,39 @@ fn answers_carry_a_date() {
     assert!(date.ends_with(" GMT") && date.len() == 29, "{date}");
     server.stop();
 }
+
+/// A client that hangs up before its request is answered triggers the request's hang-up
+/// callback; an answered request's callback is dropped, never called.
+#[test]
+fn hanging_up_calls_the_callback_of_unanswered_requests_only() {
+    let (hung_up_tx, hung_up) = unbounded();
+    let (held_tx, held) = unbounded();
+    let router = Router::new().route(Method::Get, "/wait/{n}", move |request, defer| {
+        let n = request.param("n").unwrap_or_default().to_owned();
+        let hung_up_tx = hung_up_tx.clone();
+        let name = n.clone();
+        let (responder, reply) = defer.later_with_hang_up(move || {
+            hung_up_tx.send(name).expect("the test is listening");
+        });
+        held_tx.send((n, responder)).expect("the test is listening");
+        reply
+    });
+    let server = TestServer::start(router);
+    let mut client = server.client();
+    client.send("GET /wait/answered HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (_, answered) = held.recv().expect("a held request");
+    answered.send(Response::text(200, "done"));
+    assert_eq!(client.read_answer().status, 200);
+    client.send("GET /wait/pending HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (_, _pending) = held.recv().expect("a held request");
+    drop(client);
+    assert_eq!(
+        hung_up.recv_timeout(test_support::FAILURE_GUARD).as_deref(),
+        Ok("pending")
+    );
+    server.stop();
+    assert!(
+        hung_up.try_recv().is_err(),
+        "the answered request's callback never ran"
+    );
+}

@@ -202,6 +202,8 @@ impl Connection {
                 Ok(0) => {
                     self.peer_closed = true;
                     self.read_ready = false;
+                    // The client will send nothing more: tell the requests still at work.
+                    self.pipeline.hang_up();
                     return Ok(());
                 }
                 Ok(n) => {
@@ -273,16 +275,22 @@ impl Connection {
                         announce_keep_alive: keep_alive && request.version() == Version::Http10,
                     });
                     log::debug!("{} {} {}", request.id(), request.method(), request.path());
+                    let mut on_hang_up = None;
                     let defer = Defer {
                         shared: cx.shared,
                         connection: key,
                         seq,
+                        on_hang_up: &mut on_hang_up,
                     };
                     // A panicking handler costs its own request a 500; the loop lives on.
                     let id = request.id();
                     match catch_unwind(AssertUnwindSafe(|| cx.handler.handle(request, defer))) {
                         Ok(Reply::Now(response)) => self.pipeline.fill(seq, response),
-                        Ok(Reply::Later(_)) => {}
+                        Ok(Reply::Later(_)) => {
+                            if let Some(on_hang_up) = on_hang_up {
+                                self.pipeline.on_hang_up(seq, on_hang_up);
+                            }
+                        }
                         Err(_) => {
                             log::error!("{id}: the handler panicked");
                             let message = "the request's handler panicked";
@@ -391,5 +399,13 @@ impl Connection {
             }
             Expiry::Write | Expiry::Idle | Expiry::Linger => Next::Close,
         }
+    }
+}
+
+impl Drop for Connection {
+    /// A connection closed with requests still at work — an error, a timeout, the server
+    /// stopping — counts as a hang-up for them.
+    fn drop(&mut self) {
+        self.pipeline.hang_up();
     }
 }

@@ -61,11 +61,16 @@ pub enum Reply {
 #[derive(Debug)]
 pub struct Deferred(());
 
+/// What to do if the client hangs up before its request is answered.
+pub(crate) type OnHangUp = Box<dyn FnOnce() + Send>;
+
 /// The means to answer a request later, handed to every handler call.
 pub struct Defer<'a> {
     pub(crate) shared: &'a Arc<LoopShared>,
     pub(crate) connection: Key,
     pub(crate) seq: u64,
+    /// Where `later_with_hang_up` leaves its callback for the connection to keep.
+    pub(crate) on_hang_up: &'a mut Option<OnHangUp>,
 }
 
 impl Defer<'_> {
@@ -81,6 +86,20 @@ impl Defer<'_> {
         (responder, Reply::Later(Deferred(())))
     }
     // ANCHOR_END: later
+
+    // ANCHOR: later_with_hang_up
+    /// Like [`later`](Self::later), and if the client hangs up (closes its side, or the
+    /// connection breaks) before this request is answered, the loop calls `on_hang_up` — on the
+    /// loop thread, so it must be quick: cancelling the request's context is the use it is for
+    /// (chapter 3). Once the request is answered the callback is dropped, never called.
+    pub fn later_with_hang_up(
+        self,
+        on_hang_up: impl FnOnce() + Send + 'static,
+    ) -> (Responder, Reply) {
+        *self.on_hang_up = Some(Box::new(on_hang_up));
+        self.later()
+    }
+    // ANCHOR_END: later_with_hang_up
 }
 
 /// Sends the answer to one request back to the event loop, from any thread.

@@ -12,6 +12,7 @@
 //!   slots:   [ _ , _ , 9 ] → [ 7 , _ , 9 ] → write 7 → [ 8 , 9 ] → write 8, 9
 //! ```
 
+use crate::handler::OnHangUp;
 use crate::response::Response;
 use std::collections::VecDeque;
 
@@ -33,16 +34,16 @@ pub(crate) struct Answer {
     pub(crate) framing: Framing,
 }
 
-/// The place of one admitted request: how to frame its answer, and the answer once it has
-/// arrived.
-#[derive(Debug)]
+/// The place of one admitted request: how to frame its answer, the answer once it has
+/// arrived, and what to do if the client hangs up first.
 struct Slot {
     response: Option<Response>,
     framing: Framing,
+    on_hang_up: Option<OnHangUp>,
 }
 
 /// The in-flight requests of one connection, oldest first.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Pipeline {
     /// Sequence number of the oldest unwritten answer (the front slot).
     first: u64,
@@ -71,6 +72,7 @@ impl Pipeline {
         self.slots.push_back(Slot {
             response: None,
             framing,
+            on_hang_up: None,
         });
         self.first + self.slots.len() as u64 - 1
     }
@@ -97,7 +99,32 @@ impl Pipeline {
             self.slots.truncate(index + 1);
             self.closed = true;
         }
-        self.slots[index].response = Some(response);
+        let slot = &mut self.slots[index];
+        slot.response = Some(response);
+        // Answered: a hang-up no longer concerns this request.
+        slot.on_hang_up = None;
+    }
+
+    /// Keeps `on_hang_up` for request `seq`, to be called if the client hangs up before the
+    /// request is answered.
+    pub(crate) fn on_hang_up(&mut self, seq: u64, on_hang_up: OnHangUp) {
+        let index = seq
+            .checked_sub(self.first)
+            .and_then(|i| usize::try_from(i).ok());
+        if let Some(slot) = index.and_then(|index| self.slots.get_mut(index)) {
+            if slot.response.is_none() {
+                slot.on_hang_up = Some(on_hang_up);
+            }
+        }
+    }
+
+    /// The client has hung up: calls the hang-up callback of every unanswered request.
+    pub(crate) fn hang_up(&mut self) {
+        for slot in &mut self.slots {
+            if let Some(on_hang_up) = slot.on_hang_up.take() {
+                on_hang_up();
+            }
+        }
     }
 
     /// Takes the answers that are next in order, oldest first, stopping at the first request

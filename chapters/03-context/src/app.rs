@@ -1,0 +1,181 @@
+//! The routes of chapter 3's server: every request that does work gets a context, passed
+//! first to the work, and cancelled when its client hangs up.
+
+use crate::context::{Cancel, Context, Reason};
+use crate::work;
+use ch01_channels::{health, primes_limit};
+use ch02_worker_pool::{PoolSize, Rejected, WorkerPool};
+use http_loop::{Defer, Method, Reply, Request, RequestId, Responder, Response, Router};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest `/sleep` accepted.
+pub const SLEEP_MAX: Duration = Duration::from_secs(60);
+
+/// The work a request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Count the primes below `limit`.
+    Primes {
+        /// The upper bound.
+        limit: usize,
+    },
+    /// Wait this long, or until cancelled.
+    Sleep {
+        /// How long.
+        duration: Duration,
+    },
+}
+
+// ANCHOR: job
+/// A job for the pool: the request's context comes first, as in every call that may block.
+pub struct RequestJob {
+    /// The request's context: cancelled if the client hangs up, or the server stops.
+    pub ctx: Context,
+    /// What to do.
+    pub task: Task,
+    /// Where the answer goes.
+    pub responder: Responder,
+}
+// ANCHOR_END: job
+
+// ANCHOR: run_job
+/// Runs one job on a worker, observing its context, and answers.
+pub fn run_job(job: RequestJob) {
+    let RequestJob {
+        ctx,
+        task,
+        responder,
+    } = job;
+    let id = ctx.value::<RequestId>("request_id").copied();
+    let outcome = match task {
+        Task::Primes { limit } => work::count_primes(&ctx, limit).map(|primes| {
+            Response::json(
+                200,
+                &serde_json::json!({ "limit": limit, "primes": primes }),
+            )
+        }),
+        Task::Sleep { duration } => work::sleep(&ctx, duration).map(|()| {
+            let slept_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+            Response::json(200, &serde_json::json!({ "slept_ms": slept_ms }))
+        }),
+    };
+    match outcome {
+        Ok(response) => responder.send(response),
+        Err(reason) => {
+            log::debug!("{id:?}: {task:?} stopped: {reason}");
+            responder.send(stopped(reason));
+        }
+    }
+}
+// ANCHOR_END: run_job
+
+/// The answer for work its context stopped: 504 past a deadline; 503 if cancelled (the client
+/// that hung up will never read it, but a server shutting down answers the others with it).
+pub fn stopped(reason: Reason) -> Response {
+    match reason {
+        Reason::DeadlineExceeded => Response::error(
+            504,
+            "deadline_exceeded",
+            "the request did not finish before its deadline",
+        ),
+        Reason::Cancelled => Response::error(503, "cancelled", "the request was cancelled"),
+    }
+}
+
+/// The pool chapter 3's server runs its jobs on.
+pub type RequestPool = WorkerPool<RequestJob>;
+
+/// Starts a pool that runs [`RequestJob`]s with [`run_job`].
+///
+/// # Errors
+///
+/// When the OS refuses a worker thread.
+pub fn request_pool(size: PoolSize) -> io::Result<RequestPool> {
+    WorkerPool::new("worker", size.workers, size.queue, run_job)
+}
+
+/// What the routes share: the pool, and the server's context, parent of every request's.
+struct App {
+    /// Cancels every request's context when the server (its router) is dropped. Declared
+    /// first, so it is dropped first: in-flight work stops *before* the pool waits for it.
+    _stop_all: Cancel,
+    server_ctx: Context,
+    pool: RequestPool,
+}
+
+/// The server of chapter 3: `/health`, and `/primes` and `/sleep` run on the pool under a
+/// per-request context.
+pub fn router(pool: RequestPool) -> Router {
+    let (server_ctx, stop_all) = Context::background().with_cancel();
+    let app = Arc::new(App {
+        _stop_all: stop_all,
+        server_ctx,
+        pool,
+    });
+    let primes_app = Arc::clone(&app);
+    Router::new()
+        .route(Method::Get, "/health", health)
+        .route(
+            Method::Get,
+            "/primes",
+            move |request, defer| match primes_limit(&request) {
+                Ok(limit) => submit(&primes_app, &request, defer, Task::Primes { limit }),
+                Err(refusal) => Reply::Now(refusal),
+            },
+        )
+        .route(
+            Method::Get,
+            "/sleep",
+            move |request, defer| match sleep_duration(&request) {
+                Ok(duration) => submit(&app, &request, defer, Task::Sleep { duration }),
+                Err(refusal) => Reply::Now(refusal),
+            },
+        )
+}
+
+// ANCHOR: submit
+/// Gives the request a context — a child of the server's, carrying the request id — that its
+/// client's hang-up cancels, and queues the job.
+fn submit(app: &App, request: &Request, defer: Defer<'_>, task: Task) -> Reply {
+    let (ctx, cancel) = app
+        .server_ctx
+        .with_value("request_id", request.id())
+        .with_cancel();
+    // The connection keeps `cancel` until the request is answered, and calls it if the client
+    // goes away first; once answered, it drops it, which also cancels (harmlessly) and takes
+    // the context off the server context's list of children.
+    let (responder, reply) = defer.later_with_hang_up(move || cancel.cancel());
+    if let Err(rejected) = app.pool.try_submit(RequestJob {
+        ctx,
+        task,
+        responder,
+    }) {
+        let full = matches!(rejected, Rejected::QueueFull(_));
+        let job = rejected.into_job();
+        job.responder.send(if full {
+            Response::error(503, "queue_full", "every worker is busy; try again")
+                .with_header("Retry-After", "1")
+        } else {
+            stopped(Reason::Cancelled)
+        });
+    }
+    reply
+}
+// ANCHOR_END: submit
+
+/// The `ms` of a `/sleep?ms=N` request, or the 400 that says what is wrong with it.
+fn sleep_duration(request: &Request) -> Result<Duration, Response> {
+    let max_ms = SLEEP_MAX.as_millis();
+    let refuse = |message: &str| Response::error(400, "invalid_ms", message);
+    let raw = request
+        .query_param("ms")
+        .ok_or_else(|| refuse("the query parameter `ms` is required, e.g. /sleep?ms=500"))?;
+    match raw.parse::<u64>() {
+        Ok(ms) if u128::from(ms) <= max_ms => Ok(Duration::from_millis(ms)),
+        _ => Err(refuse(&format!(
+            "`ms` must be a whole number from 0 to {max_ms}, not {raw:?}"
+        ))),
+    }
+}

@@ -1,0 +1,127 @@
+//! The context's contract, case by case, as Go's `context` package states it.
+
+use ch03_context::{Context, Reason};
+use crossbeam_channel::select;
+use std::thread;
+use std::time::{Duration, Instant};
+use test_support::FAILURE_GUARD;
+
+/// Cancelling a parent ends every descendant, with the parent's reason.
+#[test]
+fn cancellation_flows_to_every_descendant() {
+    let (parent, cancel) = Context::background().with_cancel();
+    let (child, _c) = parent.with_cancel();
+    let (grandchild, _g) = child.with_timeout(Duration::from_secs(3600));
+    let valued = grandchild.with_value("k", 1_u8);
+    cancel.cancel();
+    for ctx in [&parent, &child, &grandchild, &valued] {
+        assert_eq!(ctx.err(), Some(Reason::Cancelled));
+        assert!(ctx.is_done());
+    }
+}
+
+/// Cancelling a child leaves its parent and siblings alone.
+#[test]
+fn cancellation_never_flows_up_or_sideways() {
+    let (parent, _cancel) = Context::background().with_cancel();
+    let (first, cancel_first) = parent.with_cancel();
+    let (second, _s) = parent.with_cancel();
+    cancel_first.cancel();
+    assert_eq!(first.err(), Some(Reason::Cancelled));
+    assert_eq!(parent.err(), None);
+    assert_eq!(second.err(), None);
+}
+
+/// A child of a cancelled context starts cancelled.
+#[test]
+fn a_child_of_a_cancelled_context_starts_cancelled() {
+    let (parent, cancel) = Context::background().with_cancel();
+    cancel.cancel();
+    let (child, _c) = parent.with_cancel();
+    assert_eq!(child.err(), Some(Reason::Cancelled));
+}
+
+/// Dropping the `Cancel` cancels: Go's `defer cancel()`, which cannot be forgotten here.
+#[test]
+fn dropping_the_cancel_handle_cancels() {
+    let (ctx, cancel) = Context::background().with_cancel();
+    drop(cancel);
+    assert_eq!(ctx.err(), Some(Reason::Cancelled));
+}
+
+/// The first reason stands: a deadline that passes after a cancel does not change it.
+#[test]
+fn the_first_reason_stands() {
+    let (ctx, cancel) = Context::background().with_timeout(Duration::from_millis(1));
+    cancel.cancel();
+    assert_eq!(ctx.wait(), Reason::Cancelled);
+}
+
+/// A deadline ends the context by itself, and says so; a child inherits the earlier deadline.
+#[test]
+fn deadlines_end_contexts_and_are_inherited() {
+    let (parent, _p) = Context::background().with_timeout(Duration::from_millis(20));
+    let (child, _c) = parent.with_timeout(Duration::from_secs(3600));
+    assert_eq!(
+        child.deadline(),
+        parent.deadline(),
+        "the earlier deadline wins"
+    );
+    let started = Instant::now();
+    assert_eq!(child.wait(), Reason::DeadlineExceeded);
+    assert!(started.elapsed() < FAILURE_GUARD);
+    assert_eq!(parent.err(), Some(Reason::DeadlineExceeded));
+}
+
+/// Values are found by walking up; the nearest wins; a value of another type is not found.
+#[test]
+fn values_are_found_up_the_tree() {
+    let outer = Context::background().with_value("user", "ada");
+    let (inner, _c) = outer.with_value("request_id", 7_u64).with_cancel();
+    let shadowed = inner.with_value("user", "grace");
+    assert_eq!(inner.value::<&str>("user"), Some(&"ada"));
+    assert_eq!(inner.value::<u64>("request_id"), Some(&7));
+    assert_eq!(shadowed.value::<&str>("user"), Some(&"grace"));
+    assert_eq!(inner.value::<u32>("request_id"), None, "wrong type");
+    assert_eq!(inner.value::<u64>("missing"), None);
+}
+
+/// `done()` closes on cancel, so it can sit in a `select!` beside other channels.
+#[test]
+fn done_closes_on_cancel_for_select() {
+    let (ctx, cancel) = Context::background().with_cancel();
+    let (_jobs_tx, jobs) = crossbeam_channel::unbounded::<u32>();
+    let waiter = thread::spawn(move || {
+        select! {
+            recv(jobs) -> _ => "job",
+            recv(ctx.done()) -> _ => "done",
+            recv(crossbeam_channel::after(FAILURE_GUARD)) -> _ => "failure guard",
+        }
+    });
+    cancel.cancel();
+    assert_eq!(waiter.join().expect("no panic"), "done");
+}
+
+/// A `done()` asked for after the cancel is already closed.
+#[test]
+fn done_of_a_cancelled_context_is_closed() {
+    let (ctx, cancel) = Context::background().with_cancel();
+    cancel.cancel();
+    assert!(ctx.done().recv().is_err());
+}
+
+/// Many waiters on one context all wake when it is cancelled.
+#[test]
+fn every_waiter_wakes() {
+    let (ctx, cancel) = Context::background().with_cancel();
+    let waiters: Vec<_> = (0..8)
+        .map(|_| {
+            let ctx = ctx.clone();
+            thread::spawn(move || ctx.wait())
+        })
+        .collect();
+    cancel.cancel();
+    for waiter in waiters {
+        assert_eq!(waiter.join().expect("no panic"), Reason::Cancelled);
+    }
+}

@@ -1,0 +1,71 @@
+//! Chapter 3's server over real TCP: a client that hangs up cancels its request's work.
+
+use ch02_worker_pool::{PoolSize, WorkerPool};
+use ch03_context::{Reason, RequestJob, Task, request_pool, router, run_job, work};
+use crossbeam_channel::unbounded;
+use test_support::{FAILURE_GUARD, TestServer};
+
+/// A client that hangs up mid-request cancels the request's context, and the work — a
+/// one-minute sleep — observes it and stops at once.
+#[test]
+fn hanging_up_cancels_the_work() {
+    let (observed_tx, observed) = unbounded();
+    let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
+        let Task::Sleep { duration } = job.task else {
+            return run_job(job);
+        };
+        observed_tx
+            .send(work::sleep(&job.ctx, duration))
+            .expect("the test is listening");
+    })
+    .expect("a worker");
+    let server = TestServer::start(router(pool));
+
+    let mut client = server.client();
+    client.send("GET /sleep?ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    drop(client); // hang up
+    assert_eq!(
+        observed.recv_timeout(FAILURE_GUARD),
+        Ok(Err(Reason::Cancelled)),
+        "the work saw the cancellation (a timeout here means it slept on)"
+    );
+    server.stop();
+}
+
+/// Stopping the server cancels the work still running, so shutdown does not wait for it.
+#[test]
+fn stopping_the_server_cancels_running_work() {
+    let (started_tx, started) = unbounded();
+    let (observed_tx, observed) = unbounded();
+    let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
+        let Task::Sleep { duration } = job.task else {
+            return run_job(job);
+        };
+        started_tx.send(()).expect("the test is listening");
+        observed_tx
+            .send(work::sleep(&job.ctx, duration))
+            .expect("the test is listening");
+    })
+    .expect("a worker");
+    let server = TestServer::start(router(pool));
+    let mut client = server.client();
+    client.send("GET /sleep?ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n");
+    started
+        .recv_timeout(FAILURE_GUARD)
+        .expect("the work started");
+    server.stop(); // returns once the pool has joined its worker
+    assert_eq!(observed.try_recv(), Ok(Err(Reason::Cancelled)));
+}
+
+/// Work that finishes answers as before; bad parameters get a 400 naming them.
+#[test]
+fn work_that_finishes_is_answered() {
+    let pool = request_pool(PoolSize::default()).expect("workers");
+    let server = TestServer::start(router(pool));
+    let mut client = server.client();
+    assert_eq!(client.get("/sleep?ms=1").json()["slept_ms"], 1);
+    assert_eq!(client.get("/primes?limit=100").json()["primes"], 25);
+    let bad = client.get("/sleep?ms=99999999");
+    assert_eq!((bad.status, bad.error_code().as_str()), (400, "invalid_ms"));
+    server.stop();
+}
