@@ -2,7 +2,7 @@
 //! order the handlers finish in, panicking handlers, HEAD, answers to closed connections.
 
 use crossbeam_channel::{Receiver, unbounded};
-use http_loop::{Method, Reply, Responder, Response, Router};
+use http_loop::{Abandoned, Method, Reply, Responder, Response, Router};
 use test_support::TestServer;
 
 /// A server whose `/hold/{n}` requests wait until the test answers them: each request's
@@ -171,9 +171,11 @@ fn hanging_up_calls_the_callback_of_unanswered_requests_only() {
         let n = request.param("n").unwrap_or_default().to_owned();
         let hung_up_tx = hung_up_tx.clone();
         let name = n.clone();
-        let (responder, reply) = defer.later_with_hang_up(move || {
-            hung_up_tx.send(name).expect("the test is listening");
-        });
+        let (responder, reply) = defer
+            .on_abandon(move |why| {
+                hung_up_tx.send((name, why)).expect("the test is listening");
+            })
+            .later();
         held_tx.send((n, responder)).expect("the test is listening");
         reply
     });
@@ -187,8 +189,8 @@ fn hanging_up_calls_the_callback_of_unanswered_requests_only() {
     let (_, _pending) = held.recv().expect("a held request");
     drop(client);
     assert_eq!(
-        hung_up.recv_timeout(test_support::FAILURE_GUARD).as_deref(),
-        Ok("pending")
+        hung_up.recv_timeout(test_support::FAILURE_GUARD),
+        Ok(("pending".to_owned(), Abandoned::HangUp))
     );
     server.stop();
     assert!(

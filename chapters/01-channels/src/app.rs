@@ -3,7 +3,7 @@
 
 use crate::primes::count_primes_below;
 use crate::thread_per_request::ThreadPerRequest;
-use http_loop::{Defer, Method, Reply, Request, Response, Router};
+use http_loop::{Defer, Method, Reply, Request, Responder, Response, Router};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -46,14 +46,24 @@ fn primes(threads: &ThreadPerRequest, request: Request, defer: Defer<'_>) -> Rep
     };
     let id = request.id();
     let (responder, reply) = defer.later();
+    // The responder goes to the thread only once the thread exists, over a channel of one:
+    // if the OS refuses the thread, the responder is still here to answer 503 with.
+    let (hand_over, handed) = crossbeam_channel::bounded::<Responder>(1);
     let spawned = threads.spawn(format!("request-{}", id.get()), move || {
-        log::debug!("{id}: counting primes below {limit}");
-        responder.send(primes_answer(limit));
+        if let Ok(responder) = handed.recv() {
+            log::debug!("{id}: counting primes below {limit}");
+            responder.send(primes_answer(limit));
+        }
     });
-    if let Err(error) = spawned {
-        // The closure, and the responder in it, were dropped by the failed spawn: the client
-        // got its 500 from the responder's `Drop`. Say why in the log.
-        log::warn!("{id}: cannot start a thread: {error}");
+    match spawned {
+        // Cannot fail: the thread waits in `recv` for exactly this.
+        Ok(()) => drop(hand_over.send(responder)),
+        Err(error) => {
+            log::warn!("{id}: cannot start a thread: {error}");
+            let message = "the server cannot start another thread; try again";
+            responder
+                .send(Response::error(503, "no_thread", message).with_header("Retry-After", "1"));
+        }
     }
     reply
 }

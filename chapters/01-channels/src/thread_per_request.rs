@@ -52,8 +52,9 @@ impl ThreadPerRequest {
         }
         running.push(handle);
         Ok(())
-        // The lock is released here, at the end of `running`'s scope: a lock held across the
-        // whole function would make every request wait for every other request's spawn.
+        // The lock is taken only after the thread is started, and released here, when
+        // `running` goes out of scope: starting a thread (a system call) happens outside it,
+        // so one request's spawn never waits for another's.
     }
     // ANCHOR_END: spawn
 

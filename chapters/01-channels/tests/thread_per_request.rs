@@ -12,7 +12,9 @@ use test_support::FAILURE_GUARD;
 /// are there, which a server running them one after another would never reach.
 #[test]
 fn requests_run_in_parallel_on_named_threads() {
-    let threads = ThreadPerRequest::default();
+    // Not dropped if the test fails: dropping joins, and the threads would wait at the barrier
+    // forever, turning a failure into a hang.
+    let threads = std::mem::ManuallyDrop::new(ThreadPerRequest::default());
     let barrier = Arc::new(Barrier::new(4));
     let (names_tx, names) = unbounded();
     for i in 0..4 {
@@ -36,6 +38,7 @@ fn requests_run_in_parallel_on_named_threads() {
     seen.sort();
     let expected: Vec<_> = (0..4).map(|i| Some(format!("request-{i}"))).collect();
     assert_eq!(seen, expected);
+    drop(std::mem::ManuallyDrop::into_inner(threads));
 }
 // ANCHOR_END: barrier
 

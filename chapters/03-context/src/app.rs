@@ -146,7 +146,7 @@ fn submit(app: &App, request: &Request, defer: Defer<'_>, task: Task) -> Reply {
     // The connection keeps `cancel` until the request is answered, and calls it if the client
     // goes away first; once answered, it drops it, which also cancels (harmlessly) and takes
     // the context off the server context's list of children.
-    let (responder, reply) = defer.later_with_hang_up(move || cancel.cancel());
+    let (responder, reply) = defer.on_abandon(move |_| cancel.cancel()).later();
     if let Err(rejected) = app.pool.try_submit(RequestJob {
         ctx,
         task,

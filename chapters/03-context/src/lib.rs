@@ -3,7 +3,7 @@
 //!
 //! Chapter 2's workers ran every job to the end, even when the client had long gone. Here each
 //! request gets a [`Context`], a child of the server's; the event loop cancels it when the
-//! client hangs up (`Defer::later_with_hang_up`), and the work checks it between steps and
+//! client hangs up (`Defer::on_abandon`), and the work checks it between steps and
 //! stops. The server's own context is cancelled when the server stops, and with it every
 //! request's.
 //!

@@ -17,7 +17,7 @@
 
 use crate::config::Config;
 use crate::event_loop::LoopShared;
-use crate::handler::{Defer, Handler, Reply};
+use crate::handler::{Defer, Handler, Reply, Watch};
 use crate::parse::{Parsed, find_head_end, parse_request};
 use crate::pipeline::{Framing, Pipeline};
 use crate::request::{Method, Version};
@@ -55,6 +55,8 @@ pub(crate) enum Expiry {
     Idle,
     /// The lingering close is over: close.
     Linger,
+    /// An in-flight request's deadline passed: answer 504 for it.
+    Request,
 }
 
 /// Whether the connection lives on after `drive`.
@@ -266,6 +268,7 @@ impl Connection {
                     keep_alive,
                 }) => {
                     self.input.drain(..consumed);
+                    release_if_large(&mut self.input);
                     self.head_scanned = 0;
                     self.needed = None;
                     self.request_started = (!self.input.is_empty()).then_some(cx.now);
@@ -275,22 +278,18 @@ impl Connection {
                         announce_keep_alive: keep_alive && request.version() == Version::Http10,
                     });
                     log::debug!("{} {} {}", request.id(), request.method(), request.path());
-                    let mut on_hang_up = None;
+                    let mut watch = Watch::default();
                     let defer = Defer {
                         shared: cx.shared,
                         connection: key,
                         seq,
-                        on_hang_up: &mut on_hang_up,
+                        watch: &mut watch,
                     };
                     // A panicking handler costs its own request a 500; the loop lives on.
                     let id = request.id();
                     match catch_unwind(AssertUnwindSafe(|| cx.handler.handle(request, defer))) {
                         Ok(Reply::Now(response)) => self.pipeline.fill(seq, response),
-                        Ok(Reply::Later(_)) => {
-                            if let Some(on_hang_up) = on_hang_up {
-                                self.pipeline.on_hang_up(seq, on_hang_up);
-                            }
-                        }
+                        Ok(Reply::Later(_)) => self.pipeline.watch(seq, watch),
                         Err(_) => {
                             log::error!("{id}: the handler panicked");
                             let message = "the request's handler panicked";
@@ -358,6 +357,7 @@ impl Connection {
         }
         self.output.clear();
         self.written = 0;
+        release_if_large(&mut self.output);
         Ok(())
     }
     // ANCHOR_END: write
@@ -372,8 +372,11 @@ impl Connection {
             return Some((since + config.write_timeout, Expiry::Write));
         }
         if self.pipeline.in_flight() > 0 || self.finishing {
-            // A handler is at work; how long it may take is the handler's business.
-            return None;
+            // Handlers are at work: the only deadlines now are those they asked for.
+            return self
+                .pipeline
+                .earliest_deadline()
+                .map(|at| (at, Expiry::Request));
         }
         match (self.request_started, self.needed) {
             (Some(start), None) => Some((start + config.header_read_timeout, Expiry::HeaderRead)),
@@ -385,7 +388,7 @@ impl Connection {
 
     /// The deadline fell due: act on it. Returns whether the connection lives on (to send its
     /// 408) or must close now.
-    pub(crate) fn expire(&mut self, expiry: Expiry) -> Next {
+    pub(crate) fn expire(&mut self, expiry: Expiry, now: Instant) -> Next {
         match expiry {
             Expiry::HeaderRead | Expiry::BodyRead => {
                 let what = if expiry == Expiry::HeaderRead {
@@ -397,8 +400,23 @@ impl Connection {
                 self.refuse(Response::error(408, "request_timeout", &message).closing());
                 Next::Keep
             }
+            Expiry::Request => {
+                self.pipeline.expire(now);
+                Next::Keep
+            }
             Expiry::Write | Expiry::Idle | Expiry::Linger => Next::Close,
         }
+    }
+}
+
+/// Buffers keep their capacity between requests, which saves an allocation per request; but a
+/// connection that once carried a 1 MiB body should not hold a megabyte for as long as it
+/// stays open. An empty buffer above this size is given back.
+const KEEP_BUFFER_CAPACITY: usize = 64 * 1024;
+
+fn release_if_large(buffer: &mut Vec<u8>) {
+    if buffer.is_empty() && buffer.capacity() > KEEP_BUFFER_CAPACITY {
+        *buffer = Vec::new();
     }
 }
 

@@ -123,7 +123,7 @@ impl EventLoop {
     }
 
     // ANCHOR: run
-    /// Runs until [`LoopShared::stop`] is called.
+    /// Runs until a stop is requested through the hand-back ([`Handback::request_stop`]).
     pub(crate) fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         loop {
@@ -312,7 +312,7 @@ impl EventLoop {
             }
             connection.scheduled = None;
             let next = match connection.deadline(&self.config) {
-                Some((due, expiry)) if due <= now => connection.expire(expiry),
+                Some((due, expiry)) if due <= now => connection.expire(expiry, now),
                 // The deadline moved later since the entry was pushed: `settle` re-pushes it.
                 _ => Next::Keep,
             };

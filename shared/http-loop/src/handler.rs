@@ -30,6 +30,7 @@ use crate::request::Request;
 use crate::response::Response;
 use crate::slab::Key;
 use std::sync::Arc;
+use std::time::Instant;
 
 /// Answers requests. Implemented by the [`Router`](crate::Router) and by any
 /// `Fn(Request, Defer<'_>) -> Reply`.
@@ -61,16 +62,31 @@ pub enum Reply {
 #[derive(Debug)]
 pub struct Deferred(());
 
-/// What to do if the client hangs up before its request is answered.
-pub(crate) type OnHangUp = Box<dyn FnOnce() + Send>;
+/// Why the event loop gave up on a request before its answer arrived.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Abandoned {
+    /// The client closed its side of the connection, or the connection broke or was closed.
+    HangUp,
+    /// The request's [deadline](Defer::deadline) passed; the loop has answered 504.
+    Deadline,
+}
+
+/// What the loop watches for on behalf of a deferred request.
+#[derive(Default)]
+pub(crate) struct Watch {
+    /// When the loop answers 504 itself if no answer has come.
+    pub(crate) deadline: Option<Instant>,
+    /// Called, on the loop thread, if the request is abandoned before it is answered.
+    pub(crate) on_abandon: Option<Box<dyn FnOnce(Abandoned) + Send>>,
+}
 
 /// The means to answer a request later, handed to every handler call.
 pub struct Defer<'a> {
     pub(crate) shared: &'a Arc<LoopShared>,
     pub(crate) connection: Key,
     pub(crate) seq: u64,
-    /// Where `later_with_hang_up` leaves its callback for the connection to keep.
-    pub(crate) on_hang_up: &'a mut Option<OnHangUp>,
+    /// Filled by `deadline` and `on_abandon`, kept by the connection.
+    pub(crate) watch: &'a mut Watch,
 }
 
 impl Defer<'_> {
@@ -87,19 +103,23 @@ impl Defer<'_> {
     }
     // ANCHOR_END: later
 
-    // ANCHOR: later_with_hang_up
-    /// Like [`later`](Self::later), and if the client hangs up (closes its side, or the
-    /// connection breaks) before this request is answered, the loop calls `on_hang_up` — on the
-    /// loop thread, so it must be quick: cancelling the request's context is the use it is for
-    /// (chapter 3). Once the request is answered the callback is dropped, never called.
-    pub fn later_with_hang_up(
-        self,
-        on_hang_up: impl FnOnce() + Send + 'static,
-    ) -> (Responder, Reply) {
-        *self.on_hang_up = Some(Box::new(on_hang_up));
-        self.later()
+    // ANCHOR: watch
+    /// If the client hangs up, or the [deadline](Self::deadline) passes, before this request
+    /// is answered, the loop calls `on_abandon` with the reason. It runs on the loop thread,
+    /// so it must be quick: cancelling the request's context is what it is for (chapter 3).
+    /// Once the request is answered, the callback is dropped, never called.
+    pub fn on_abandon(self, on_abandon: impl FnOnce(Abandoned) + Send + 'static) -> Self {
+        self.watch.on_abandon = Some(Box::new(on_abandon));
+        self
     }
-    // ANCHOR_END: later_with_hang_up
+
+    /// If no answer has come by `deadline`, the loop answers `504` itself, abandons the
+    /// request (see [`on_abandon`](Self::on_abandon)), and ignores the late answer (chapter 4).
+    pub fn deadline(self, deadline: Instant) -> Self {
+        self.watch.deadline = Some(deadline);
+        self
+    }
+    // ANCHOR_END: watch
 }
 
 /// Sends the answer to one request back to the event loop, from any thread.

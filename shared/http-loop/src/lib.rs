@@ -13,7 +13,7 @@
 //! | `connection` | one connection: read, parse, dispatch, flush, write; its deadline |
 //! | [`parse`] | incremental parsing on `httparse`, and every refusal of SPEC §5 |
 //! | `pipeline` | answers in request order when handlers finish out of order |
-//! | [`handler`] | `Handler`, `Reply::Now`, `Defer::later`, `Responder` |
+//! | [`handler`] | `Handler`, `Reply::Now`, `Defer::later`, `Responder`; hang-up and deadline watch |
 //! | [`handback`] | answers from other threads to the loop, with coalesced wake-ups (loom-checked) |
 //! | [`router`] | method and path to handler; 404 and 405 with `Allow` |
 //! | [`slab`] | connections by token, with index reuse and generations |
@@ -40,7 +40,7 @@ pub mod slab;
 mod timers;
 
 pub use config::Config;
-pub use handler::{Defer, Handler, Reply, Responder};
+pub use handler::{Abandoned, Defer, Handler, Reply, Responder};
 pub use request::{Method, Request, RequestId, Version};
 pub use response::Response;
 pub use router::Router;

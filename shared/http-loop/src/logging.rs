@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! [DEBUG event-loop] req-17 GET /primes
-//! [DEBUG request-17] req-17 counted 78498 primes below 1000000
+//! [DEBUG request-17] req-17: counting primes below 1000000
 //! ```
 //!
 //! The level comes from the `LOG` environment variable (`error`, `warn`, `info`, `debug`,

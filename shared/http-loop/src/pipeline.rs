@@ -12,9 +12,10 @@
 //!   slots:   [ _ , _ , 9 ] → [ 7 , _ , 9 ] → write 7 → [ 8 , 9 ] → write 8, 9
 //! ```
 
-use crate::handler::OnHangUp;
+use crate::handler::{Abandoned, Watch};
 use crate::response::Response;
 use std::collections::VecDeque;
+use std::time::Instant;
 
 /// What a request said about how its answer goes on the wire.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,11 +36,11 @@ pub(crate) struct Answer {
 }
 
 /// The place of one admitted request: how to frame its answer, the answer once it has
-/// arrived, and what to do if the client hangs up first.
+/// arrived, and what the loop watches for until then.
 struct Slot {
     response: Option<Response>,
     framing: Framing,
-    on_hang_up: Option<OnHangUp>,
+    watch: Watch,
 }
 
 /// The in-flight requests of one connection, oldest first.
@@ -72,7 +73,7 @@ impl Pipeline {
         self.slots.push_back(Slot {
             response: None,
             framing,
-            on_hang_up: None,
+            watch: Watch::default(),
         });
         self.first + self.slots.len() as u64 - 1
     }
@@ -101,31 +102,54 @@ impl Pipeline {
         }
         let slot = &mut self.slots[index];
         slot.response = Some(response);
-        // Answered: a hang-up no longer concerns this request.
-        slot.on_hang_up = None;
+        // Answered: nothing more to watch for.
+        slot.watch = Watch::default();
     }
 
-    /// Keeps `on_hang_up` for request `seq`, to be called if the client hangs up before the
-    /// request is answered.
-    pub(crate) fn on_hang_up(&mut self, seq: u64, on_hang_up: OnHangUp) {
+    /// Keeps `watch` for request `seq` until it is answered.
+    pub(crate) fn watch(&mut self, seq: u64, watch: Watch) {
         let index = seq
             .checked_sub(self.first)
             .and_then(|i| usize::try_from(i).ok());
         if let Some(slot) = index.and_then(|index| self.slots.get_mut(index)) {
             if slot.response.is_none() {
-                slot.on_hang_up = Some(on_hang_up);
+                slot.watch = watch;
             }
         }
     }
 
-    /// The client has hung up: calls the hang-up callback of every unanswered request.
+    /// The client has hung up: abandons every unanswered request.
     pub(crate) fn hang_up(&mut self) {
         for slot in &mut self.slots {
-            if let Some(on_hang_up) = slot.on_hang_up.take() {
-                on_hang_up();
+            if let Some(on_abandon) = slot.watch.on_abandon.take() {
+                abandon(on_abandon, Abandoned::HangUp);
             }
         }
     }
+
+    /// The earliest deadline of an unanswered request.
+    pub(crate) fn earliest_deadline(&self) -> Option<Instant> {
+        self.slots
+            .iter()
+            .filter(|slot| slot.response.is_none())
+            .filter_map(|slot| slot.watch.deadline)
+            .min()
+    }
+
+    // ANCHOR: expire
+    /// Answers 504 for every unanswered request whose deadline is past, and abandons it.
+    pub(crate) fn expire(&mut self, now: Instant) {
+        for slot in &mut self.slots {
+            if slot.response.is_none() && slot.watch.deadline.is_some_and(|at| at <= now) {
+                let message = "the request did not finish before its deadline";
+                slot.response = Some(Response::error(504, "deadline_exceeded", message));
+                if let Some(on_abandon) = std::mem::take(&mut slot.watch).on_abandon {
+                    abandon(on_abandon, Abandoned::Deadline);
+                }
+            }
+        }
+    }
+    // ANCHOR_END: expire
 
     /// Takes the answers that are next in order, oldest first, stopping at the first request
     /// that is still being handled.
@@ -144,6 +168,16 @@ impl Pipeline {
         })
     }
     // ANCHOR_END: order
+}
+
+/// Calls a handler's abandon callback. It runs on the loop thread (sometimes while a connection
+/// is being dropped), so a panic in it is caught here: it must not end the loop, nor abort the
+/// process by panicking during another panic's unwinding.
+fn abandon(on_abandon: Box<dyn FnOnce(Abandoned) + Send>, why: Abandoned) {
+    let call = std::panic::AssertUnwindSafe(move || on_abandon(why));
+    if std::panic::catch_unwind(call).is_err() {
+        log::error!("an abandon callback panicked ({why:?})");
+    }
 }
 
 #[cfg(test)]

@@ -56,8 +56,9 @@ impl Server {
                 "the address resolves to nothing",
             )
         })?;
-        // mio's `bind` sets SO_REUSEADDR and a backlog of 1024 (std's is 128), so a burst of
-        // connections waits in the kernel instead of being dropped.
+        // mio's `bind` sets SO_REUSEADDR, so a restarted server can bind its port at once, and
+        // a backlog of 128 like std's: the loop accepts until `WouldBlock` on every event, so
+        // the kernel's queue drains as fast as connections arrive.
         let listener = mio::net::TcpListener::bind(addr)?;
         let local_addr = listener.local_addr()?;
         let event_loop = EventLoop::new(listener, self.handler, self.config)?;

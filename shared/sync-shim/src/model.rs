@@ -13,7 +13,7 @@ use std::process::Command;
 /// Runs `body` under loom with the preemption bound this project uses.
 ///
 /// A bound of 3 finds every bug in the book's models within seconds; unbounded, a model with
-/// four threads can run for tens of minutes (see `TECH-NOTES`). `LOOM_MAX_PREEMPTIONS` in the
+/// four threads can run for tens of minutes. `LOOM_MAX_PREEMPTIONS` in the
 /// environment overrides it, for a deeper search by hand.
 pub fn check<F>(body: F)
 where
