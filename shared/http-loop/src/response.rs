@@ -9,13 +9,15 @@
 
 use crate::pipeline::Framing;
 use serde::Serialize;
-use std::io::Write;
+use std::borrow::Cow;
 
 /// A response: status, headers, body. Build it with the constructors and `with_header`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response {
     status: u16,
-    headers: Vec<(&'static str, String)>,
+    /// Names are static (the server's code names them); values are usually static too
+    /// (`application/json`), and a `Cow` spares them an allocation per response.
+    headers: Vec<(&'static str, Cow<'static, str>)>,
     body: Vec<u8>,
     /// Whether the connection must close after this response (for an error that leaves the
     /// request stream in an unknown state, such as a malformed request line).
@@ -73,7 +75,11 @@ impl Response {
 
     /// Adds a header. `Content-Length` and `Connection` are written by the server; do not add
     /// them.
-    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+    pub fn with_header(
+        mut self,
+        name: &'static str,
+        value: impl Into<Cow<'static, str>>,
+    ) -> Response {
         self.headers.push((name, value.into()));
         self
     }
@@ -100,7 +106,7 @@ impl Response {
         self.headers
             .iter()
             .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.as_ref())
     }
 
     /// The body.
@@ -116,19 +122,21 @@ impl Response {
     /// Appends the response, as it goes on the wire, to `out`: with a `Date` of `date` (none
     /// if empty), a `Connection` header as `framing` asks, and no body for an answer to `HEAD`.
     pub(crate) fn write_to(&self, out: &mut Vec<u8>, framing: Framing, date: &str) {
-        // Writing into a `Vec` cannot fail, so the `io::Result`s below are always `Ok`.
-        let _ = write!(
-            out,
-            "HTTP/1.1 {} {}\r\n",
-            self.status,
-            reason_phrase(self.status)
-        );
+        // Plain byte copies rather than `write!`: this runs on the loop thread for every
+        // response, and the formatting machinery costs more than the copying.
+        out.extend_from_slice(b"HTTP/1.1 ");
+        push_decimal(out, self.status.into());
+        out.push(b' ');
+        out.extend_from_slice(reason_phrase(self.status).as_bytes());
+        out.extend_from_slice(b"\r\n");
         for (name, value) in &self.headers {
-            let _ = write!(out, "{name}: {value}\r\n");
+            push_header(out, name, value);
         }
-        let _ = write!(out, "Content-Length: {}\r\n", self.body.len());
+        out.extend_from_slice(b"Content-Length: ");
+        push_decimal(out, self.body.len());
+        out.extend_from_slice(b"\r\n");
         if !date.is_empty() {
-            let _ = write!(out, "Date: {date}\r\n");
+            push_header(out, "Date", date);
         }
         if framing.last {
             out.extend_from_slice(b"Connection: close\r\n");
@@ -140,6 +148,29 @@ impl Response {
             out.extend_from_slice(&self.body);
         }
     }
+}
+
+fn push_header(out: &mut Vec<u8>, name: &str, value: &str) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0_u8; 20]; // usize::MAX has 20 digits
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10: the cast cannot truncate.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// The reason phrase of `status` (informative only; clients must not rely on it).
@@ -178,6 +209,15 @@ mod tests {
             response.body(),
             br#"{"error":{"code":"queue_full","message":"try again"}}"#
         );
+    }
+
+    #[test]
+    fn decimals() {
+        for n in [0, 7, 10, 1234, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
     }
 
     #[test]
