@@ -36,6 +36,14 @@ pub const CHAPTERS: &[Chapter] = &[
             TestServer::start_with(ch03_context::router(pool), config)
         },
     },
+    Chapter {
+        name: "ch04-timeouts",
+        start: |config| {
+            let pool = ch03_context::request_pool(ch02_worker_pool::PoolSize::default())
+                .expect("worker threads");
+            TestServer::start_with(ch04_timeouts::router(pool), config)
+        },
+    },
 ];
 
 // ANCHOR: for_each_chapter

@@ -8,7 +8,7 @@ use ch02_worker_pool::{PoolSize, Rejected, WorkerPool};
 use http_loop::{Defer, Method, Reply, Request, RequestId, Responder, Response, Router};
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The longest `/sleep` accepted.
 pub const SLEEP_MAX: Duration = Duration::from_secs(60);
@@ -97,7 +97,7 @@ pub fn request_pool(size: PoolSize) -> io::Result<RequestPool> {
 }
 
 /// What the routes share: the pool, and the server's context, parent of every request's.
-struct App {
+pub struct RequestJobs {
     /// Cancels every request's context when the server (its router) is dropped. Declared
     /// first, so it is dropped first: in-flight work stops *before* the pool waits for it.
     _stop_all: Cancel,
@@ -105,65 +105,97 @@ struct App {
     pool: RequestPool,
 }
 
+/// When a request must be finished by, or the 400 that says what is wrong with what it asked
+/// for. Chapter 3 sets no deadline; chapter 4 passes its own policy.
+pub type DeadlinePolicy = fn(&Request) -> Result<Option<Instant>, Response>;
+
 /// The server of chapter 3: `/health`, and `/primes` and `/sleep` run on the pool under a
 /// per-request context.
 pub fn router(pool: RequestPool) -> Router {
-    let (server_ctx, stop_all) = Context::background().with_cancel();
-    let app = Arc::new(App {
-        _stop_all: stop_all,
-        server_ctx,
-        pool,
-    });
-    let primes_app = Arc::clone(&app);
-    Router::new()
-        .route(Method::Get, "/health", health)
-        .route(
-            Method::Get,
-            "/primes",
-            move |request, defer| match primes_limit(&request) {
-                Ok(limit) => submit(&primes_app, &request, defer, Task::Primes { limit }),
-                Err(refusal) => Reply::Now(refusal),
-            },
-        )
-        .route(
-            Method::Get,
-            "/sleep",
-            move |request, defer| match sleep_duration(&request) {
-                Ok(duration) => submit(&app, &request, defer, Task::Sleep { duration }),
-                Err(refusal) => Reply::Now(refusal),
-            },
-        )
+    routes(Arc::new(RequestJobs::new(pool)), |_| Ok(None))
 }
 
-// ANCHOR: submit
-/// Gives the request a context — a child of the server's, carrying the request id — that its
-/// client's hang-up cancels, and queues the job.
-fn submit(app: &App, request: &Request, defer: Defer<'_>, task: Task) -> Reply {
-    let (ctx, cancel) = app
-        .server_ctx
-        .with_value("request_id", request.id())
-        .with_cancel();
-    // The connection keeps `cancel` until the request is answered, and calls it if the client
-    // goes away first; once answered, it drops it, which also cancels (harmlessly) and takes
-    // the context off the server context's list of children.
-    let (responder, reply) = defer.on_abandon(move |_| cancel.cancel()).later();
-    if let Err(rejected) = app.pool.try_submit(RequestJob {
-        ctx,
-        task,
-        responder,
-    }) {
-        let full = matches!(rejected, Rejected::QueueFull(_));
-        let job = rejected.into_job();
-        job.responder.send(if full {
-            Response::error(503, "queue_full", "every worker is busy; try again")
-                .with_header("Retry-After", "1")
-        } else {
-            stopped(Reason::Cancelled)
-        });
-    }
-    reply
+/// The routes of chapter 3, with request deadlines set by `deadline_of`.
+pub fn routes(jobs: Arc<RequestJobs>, deadline_of: DeadlinePolicy) -> Router {
+    let primes_jobs = Arc::clone(&jobs);
+    Router::new()
+        .route(Method::Get, "/health", health)
+        .route(Method::Get, "/primes", move |request, defer| {
+            let parsed = primes_limit(&request).and_then(|limit| {
+                deadline_of(&request).map(|deadline| (Task::Primes { limit }, deadline))
+            });
+            match parsed {
+                Ok((task, deadline)) => primes_jobs.submit(&request, defer, task, deadline),
+                Err(refusal) => Reply::Now(refusal),
+            }
+        })
+        .route(Method::Get, "/sleep", move |request, defer| {
+            let parsed = sleep_duration(&request).and_then(|duration| {
+                deadline_of(&request).map(|deadline| (Task::Sleep { duration }, deadline))
+            });
+            match parsed {
+                Ok((task, deadline)) => jobs.submit(&request, defer, task, deadline),
+                Err(refusal) => Reply::Now(refusal),
+            }
+        })
 }
-// ANCHOR_END: submit
+
+impl RequestJobs {
+    /// Runs requests' jobs on `pool`, under a server context that ends when this is dropped.
+    pub fn new(pool: RequestPool) -> RequestJobs {
+        let (server_ctx, stop_all) = Context::background().with_cancel();
+        RequestJobs {
+            _stop_all: stop_all,
+            server_ctx,
+            pool,
+        }
+    }
+
+    // ANCHOR: submit
+    /// Gives the request a context — a child of the server's, carrying the request id, ending
+    /// at `deadline` if there is one — that its client's hang-up cancels, and queues the job.
+    pub fn submit(
+        &self,
+        request: &Request,
+        defer: Defer<'_>,
+        task: Task,
+        deadline: Option<Instant>,
+    ) -> Reply {
+        let scoped = self.server_ctx.with_value("request_id", request.id());
+        let (ctx, cancel, defer) = match deadline {
+            // The event loop watches the deadline too: at that instant it answers 504 itself,
+            // whatever the job is doing, and cancels the context (chapter 4).
+            Some(at) => {
+                let (ctx, cancel) = scoped.with_deadline(at);
+                (ctx, cancel, defer.deadline(at))
+            }
+            None => {
+                let (ctx, cancel) = scoped.with_cancel();
+                (ctx, cancel, defer)
+            }
+        };
+        // The connection keeps `cancel` until the request is answered, and calls it if the
+        // client goes away first; once answered, it drops it, which also cancels (harmlessly)
+        // and takes the context off the server context's list of children.
+        let (responder, reply) = defer.on_abandon(move |_| cancel.cancel()).later();
+        if let Err(rejected) = self.pool.try_submit(RequestJob {
+            ctx,
+            task,
+            responder,
+        }) {
+            let full = matches!(rejected, Rejected::QueueFull(_));
+            let job = rejected.into_job();
+            job.responder.send(if full {
+                Response::error(503, "queue_full", "every worker is busy; try again")
+                    .with_header("Retry-After", "1")
+            } else {
+                stopped(Reason::Cancelled)
+            });
+        }
+        reply
+    }
+    // ANCHOR_END: submit
+}
 
 /// The `ms` of a `/sleep?ms=N` request, or the 400 that says what is wrong with it.
 fn sleep_duration(request: &Request) -> Result<Duration, Response> {

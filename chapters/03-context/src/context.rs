@@ -244,6 +244,13 @@ impl Context {
     // ANCHOR: cancel
     /// Ends this context (and, through its signal, every context that follows it).
     fn cancel(&self, reason: Reason) {
+        // Go's runtime would have ended a context at its deadline by itself; here nobody may
+        // have looked yet. A cancel that comes after the deadline is late: the deadline won.
+        let reason = if self.deadline_passed() {
+            Reason::DeadlineExceeded
+        } else {
+            reason
+        };
         let signal = self.signal();
         let children = {
             let mut state = signal.lock();

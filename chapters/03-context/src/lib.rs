@@ -18,5 +18,8 @@ mod app;
 pub mod context;
 pub mod work;
 
-pub use app::{RequestJob, RequestPool, SLEEP_MAX, Task, request_pool, router, run_job, stopped};
+pub use app::{
+    DeadlinePolicy, RequestJob, RequestJobs, RequestPool, SLEEP_MAX, Task, request_pool, router,
+    routes, run_job, stopped,
+};
 pub use context::{Cancel, Context, Never, Reason};

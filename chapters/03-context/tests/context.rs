@@ -52,9 +52,19 @@ fn dropping_the_cancel_handle_cancels() {
 /// The first reason stands: a deadline that passes after a cancel does not change it.
 #[test]
 fn the_first_reason_stands() {
-    let (ctx, cancel) = Context::background().with_timeout(Duration::from_millis(1));
+    let (ctx, cancel) = Context::background().with_deadline(Instant::now() + FAILURE_GUARD);
     cancel.cancel();
     assert_eq!(ctx.wait(), Reason::Cancelled);
+    assert_eq!(ctx.err(), Some(Reason::Cancelled));
+}
+
+/// A cancel that comes after the deadline has passed is late: the deadline won, even if nobody
+/// had looked at the clock yet (as Go's runtime timer would have ended the context).
+#[test]
+fn a_cancel_after_the_deadline_reports_the_deadline() {
+    let (ctx, cancel) = Context::background().with_deadline(Instant::now());
+    cancel.cancel();
+    assert_eq!(ctx.err(), Some(Reason::DeadlineExceeded));
 }
 
 /// A deadline ends the context by itself, and says so; a child inherits the earlier deadline.
