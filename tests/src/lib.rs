@@ -44,6 +44,16 @@ pub const CHAPTERS: &[Chapter] = &[
             TestServer::start_with(ch04_timeouts::router(pool), config)
         },
     },
+    Chapter {
+        name: "ch05-job-status",
+        start: |config| {
+            let size = ch02_worker_pool::PoolSize::default();
+            let requests = ch03_context::request_pool(size).expect("worker threads");
+            let jobs = ch05_job_status::Jobs::new(ch05_job_status::StoreConfig::default(), size)
+                .expect("job worker threads");
+            TestServer::start_with(ch05_job_status::router(requests, jobs), config)
+        },
+    },
 ];
 
 // ANCHOR: for_each_chapter

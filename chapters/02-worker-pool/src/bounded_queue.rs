@@ -31,6 +31,9 @@ pub enum PushError<T> {
 struct State<T> {
     items: VecDeque<T>,
     closed: bool,
+    /// Workers asleep in `pop`. A push with none skips the wake-up: `notify_one` is a system
+    /// call even when nobody waits, and a busy pool would pay it for every job.
+    idle: usize,
 }
 
 /// A many-producer, many-consumer queue of at most `capacity` items.
@@ -48,6 +51,7 @@ impl<T> BoundedQueue<T> {
             state: Mutex::new(State {
                 items: VecDeque::with_capacity(capacity),
                 closed: false,
+                idle: 0,
             }),
             not_empty: Condvar::new(),
             capacity,
@@ -69,9 +73,12 @@ impl<T> BoundedQueue<T> {
             return Err(PushError::Full(item));
         }
         state.items.push_back(item);
+        let someone_asleep = state.idle > 0;
         // Release the lock before waking a worker, so it does not wake only to wait for it.
         drop(state);
-        self.not_empty.notify_one();
+        if someone_asleep {
+            self.not_empty.notify_one();
+        }
         Ok(())
     }
     // ANCHOR_END: try_push
@@ -91,10 +98,12 @@ impl<T> BoundedQueue<T> {
             // `wait` releases the lock while asleep and takes it back before returning. The
             // loop re-checks the state: a wake-up is a hint, not a promise (another worker may
             // have taken the item first, and condition variables may wake spuriously).
+            state.idle += 1;
             state = self
                 .not_empty
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.idle -= 1;
         }
     }
     // ANCHOR_END: pop

@@ -101,6 +101,8 @@ pub struct Signal {
 #[derive(Default)]
 struct State {
     reason: Option<Reason>,
+    /// Threads asleep in `wait`: a cancel with none skips the wake-up (a system call).
+    waiters: usize,
     /// Live cancellable children: each is cancelled with this node.
     children: Vec<Context>,
     /// Dropped on cancel, which closes every receiver that `done()` handed out.
@@ -252,7 +254,7 @@ impl Context {
             reason
         };
         let signal = self.signal();
-        let children = {
+        let (children, waiters) = {
             let mut state = signal.lock();
             if state.reason.is_some() {
                 return; // the first reason stands
@@ -260,10 +262,14 @@ impl Context {
             state.reason = Some(reason);
             signal.done.store(true, Ordering::Release);
             state.done_sender = None; // closes every `done()` receiver
-            std::mem::take(&mut state.children)
+            (std::mem::take(&mut state.children), state.waiters)
         };
-        // Outside the lock: waking and cancelling children need not hold up anyone else.
-        signal.cancelled.notify_all();
+        // Outside the lock: waking and cancelling children need not hold up anyone else. A
+        // waiter counted under the lock is asleep or about to re-check `reason`, which it will
+        // find set, so skipping the wake-up when the count is zero loses nobody.
+        if waiters > 0 {
+            signal.cancelled.notify_all();
+        }
         for child in children {
             child.cancel(reason);
         }
@@ -334,26 +340,33 @@ impl Context {
             if let Some(reason) = state.reason {
                 return reason;
             }
-            let Some(deadline) = self.node.deadline else {
-                state = signal
+            let now = Instant::now();
+            let timeout = match self.node.deadline {
+                Some(deadline) if now >= deadline => {
+                    drop(state);
+                    self.cancel(Reason::DeadlineExceeded);
+                    return self.err().unwrap_or(Reason::DeadlineExceeded);
+                }
+                Some(deadline) => Some(deadline - now),
+                None => None,
+            };
+            // Counted while asleep, so that `cancel` knows to wake us. Sleeps until cancelled,
+            // or until the deadline; then the loop looks again (a wake-up may be spurious).
+            state.waiters += 1;
+            state = match timeout {
+                None => signal
                     .cancelled
                     .wait(state)
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                continue;
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+                Some(timeout) => {
+                    signal
+                        .cancelled
+                        .wait_timeout(state, timeout)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .0
+                }
             };
-            let now = Instant::now();
-            if now >= deadline {
-                drop(state);
-                self.cancel(Reason::DeadlineExceeded);
-                return self.err().unwrap_or(Reason::DeadlineExceeded);
-            }
-            // Sleeps until cancelled or until the deadline, whichever comes first; the loop
-            // then looks again (a wake-up may also be spurious).
-            state = signal
-                .cancelled
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
+            state.waiters -= 1;
         }
     }
     // ANCHOR_END: wait

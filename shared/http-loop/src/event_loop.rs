@@ -22,9 +22,9 @@
 
 use crate::config::Config;
 use crate::connection::{Connection, Context, Next};
+use crate::dates::DateCache;
 use crate::handback::Handback;
 use crate::handler::Handler;
-use crate::http_date::DateCache;
 use crate::pipeline::Framing;
 use crate::response::Response;
 use crate::slab::{Key, Slab};

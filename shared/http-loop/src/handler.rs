@@ -74,8 +74,10 @@ pub enum Abandoned {
 /// What the loop watches for on behalf of a deferred request.
 #[derive(Default)]
 pub(crate) struct Watch {
-    /// When the loop answers 504 itself if no answer has come.
+    /// When the loop answers itself if no answer has come.
     pub(crate) deadline: Option<Instant>,
+    /// What it answers then; a 504 if `None`.
+    pub(crate) on_deadline: Option<Box<dyn FnOnce() -> Response + Send>>,
     /// Called, on the loop thread, if the request is abandoned before it is answered.
     pub(crate) on_abandon: Option<Box<dyn FnOnce(Abandoned) + Send>>,
 }
@@ -118,6 +120,18 @@ impl Defer<'_> {
     pub fn deadline(self, deadline: Instant) -> Self {
         self.watch.deadline = Some(deadline);
         self
+    }
+
+    /// Like [`deadline`](Self::deadline), but at `deadline` the loop answers with what
+    /// `answer` returns instead of a 504: a long poll's "not yet" (chapter 5). `answer` runs
+    /// on the loop thread, so it must be quick.
+    pub fn deadline_answer(
+        self,
+        deadline: Instant,
+        answer: impl FnOnce() -> Response + Send + 'static,
+    ) -> Self {
+        self.watch.on_deadline = Some(Box::new(answer));
+        self.deadline(deadline)
     }
     // ANCHOR_END: watch
 }

@@ -20,15 +20,16 @@
 //! | `timers` | the deadline heap behind `poll`'s timeout |
 //! | [`config`] | limits and timeouts |
 //! | [`request`], [`response`] | the messages; JSON error bodies |
+//! | [`dates`] | the `Date` header and RFC 3339 timestamps |
 //! | [`logging`], [`cli`] | what every chapter's `main` shares |
 
 pub mod cli;
 pub mod config;
 mod connection;
+pub mod dates;
 mod event_loop;
 pub mod handback;
 pub mod handler;
-mod http_date;
 pub mod logging;
 pub mod parse;
 mod pipeline;

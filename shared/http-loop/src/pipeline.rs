@@ -141,9 +141,20 @@ impl Pipeline {
     pub(crate) fn expire(&mut self, now: Instant) {
         for slot in &mut self.slots {
             if slot.response.is_none() && slot.watch.deadline.is_some_and(|at| at <= now) {
-                let message = "the request did not finish before its deadline";
-                slot.response = Some(Response::error(504, "deadline_exceeded", message));
-                if let Some(on_abandon) = std::mem::take(&mut slot.watch).on_abandon {
+                let watch = std::mem::take(&mut slot.watch);
+                slot.response = Some(match watch.on_deadline {
+                    // Handler code on the loop thread: a panic costs this request a 500.
+                    Some(answer) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(answer))
+                        .unwrap_or_else(|_| {
+                            let message = "the request's deadline answer panicked";
+                            Response::error(500, "handler_panicked", message)
+                        }),
+                    None => {
+                        let message = "the request did not finish before its deadline";
+                        Response::error(504, "deadline_exceeded", message)
+                    }
+                });
+                if let Some(on_abandon) = watch.on_abandon {
                     abandon(on_abandon, Abandoned::Deadline);
                 }
             }

@@ -1,9 +1,10 @@
-//! The `Date` header: RFC 9110 §6.6.1 asks an origin server with a clock to send one.
+//! Dates as HTTP and JSON want them: the `Date` header's IMF-fixdate, and RFC 3339 for
+//! timestamps in bodies (the job server's `created_at`).
 //!
-//! Formatting a date for every response would be waste: the text changes once a second. The
-//! event loop keeps a [`DateCache`] and refreshes it once per loop turn; the connection copies
-//! its bytes into each response. Formatting is done by hand (a civil-from-days conversion), so
-//! the project needs no date crate for one header.
+//! RFC 9110 §6.6.1 asks an origin server with a clock to send `Date`. Formatting it for every
+//! response would be waste — the text changes once a second — so the event loop keeps a
+//! `DateCache` and refreshes it once per loop turn. Formatting is done by hand (a
+//! civil-from-days conversion): the project needs no date crate for two formats.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -42,8 +43,23 @@ impl DateCache {
     }
 }
 
+/// `time` as RFC 3339 in UTC with milliseconds: `2026-11-29T05:28:00.123Z`.
+pub fn rfc3339(time: SystemTime) -> String {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_epoch.as_secs();
+    let (year, month, day) = civil_from_days(seconds / 86_400);
+    let seconds_of_day = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        seconds_of_day / 3600,
+        seconds_of_day / 60 % 60,
+        seconds_of_day % 60,
+        since_epoch.subsec_millis(),
+    )
+}
+
 /// Formats seconds since the Unix epoch as an IMF-fixdate (RFC 9110 §5.6.7).
-pub(crate) fn format_http_date(unix_seconds: u64) -> String {
+pub fn format_http_date(unix_seconds: u64) -> String {
     const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -84,6 +100,13 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        let time = UNIX_EPOCH + std::time::Duration::from_millis(951_782_400_123);
+        assert_eq!(rfc3339(time), "2000-02-29T00:00:00.123Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+    }
 
     #[test]
     fn known_dates() {

@@ -1,0 +1,195 @@
+//! The job API: `POST /jobs` answers 202 at once; the job runs on the job pool; the client
+//! asks `GET /jobs/{id}` how it goes and `GET /jobs/{id}/result` for the result, and may
+//! `DELETE` it.
+
+use crate::job::{FieldError, JobId, parse_spec};
+use crate::runner::{JobPool, JobRun, job_pool};
+use crate::store::{JobStore, StoreConfig, TransitionError};
+use ch02_worker_pool::PoolSize;
+use ch03_context::{Cancel, Context, RequestPool};
+use http_loop::{Defer, Method, Reply, Request, Response, Router};
+use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The longest long poll: `?wait=` up to this.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// What the job routes share.
+pub struct Jobs {
+    /// Cancels every job's context when the server (its router) is dropped; first, so it is
+    /// dropped first and running jobs stop before the pool waits for them.
+    _stop_all: Cancel,
+    server_ctx: Context,
+    pool: JobPool,
+    store: Arc<JobStore>,
+}
+
+impl Jobs {
+    /// A store and a pool of job workers.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a worker thread.
+    pub fn new(store: StoreConfig, workers: PoolSize) -> io::Result<Jobs> {
+        let store = Arc::new(JobStore::new(store));
+        let pool = job_pool(workers, Arc::clone(&store))?;
+        let (server_ctx, stop_all) = Context::background().with_cancel();
+        Ok(Jobs {
+            _stop_all: stop_all,
+            server_ctx,
+            pool,
+            store,
+        })
+    }
+
+    /// The store, for tests and metrics.
+    pub fn store(&self) -> &Arc<JobStore> {
+        &self.store
+    }
+}
+
+/// The server of chapter 5: chapter 4's routes, and the job API.
+pub fn router(requests: RequestPool, jobs: Jobs) -> Router {
+    add_routes(ch04_timeouts::router(requests), Arc::new(jobs))
+}
+
+/// Adds the job API to `router`.
+pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
+    let (submit, status, result, delete) = (
+        Arc::clone(&jobs),
+        Arc::clone(&jobs),
+        Arc::clone(&jobs),
+        jobs,
+    );
+    router
+        .route(Method::Post, "/jobs", move |request, _| {
+            Reply::Now(submit_job(&submit, &request))
+        })
+        .route(Method::Get, "/jobs/{id}", move |request, _| {
+            Reply::Now(with_job(&request, |id| {
+                status.store.view(id).map(|view| Response::json(200, &view))
+            }))
+        })
+        .route(Method::Get, "/jobs/{id}/result", move |request, defer| {
+            job_result(&result, &request, defer)
+        })
+        .route(Method::Delete, "/jobs/{id}", move |request, _| {
+            Reply::Now(with_job(&request, |id| cancel_job(&delete, id)))
+        })
+}
+
+// ANCHOR: submit
+/// `POST /jobs`: validate, store as pending, queue for a worker, answer 202 — all on the loop
+/// thread, in microseconds; the work itself happens later, on the job pool.
+fn submit_job(jobs: &Jobs, request: &Request) -> Response {
+    let spec = match parse_spec(request.body()) {
+        Ok(spec) => spec,
+        Err(FieldError { field, problem }) => {
+            let message = format!("`{field}` {problem}");
+            return Response::error(400, "invalid_field", &message);
+        }
+    };
+    let Ok(id) = JobId::random() else {
+        return Response::error(500, "no_randomness", "the server cannot make an id");
+    };
+    let scoped = jobs.server_ctx.with_value("job_id", id);
+    let (ctx, cancel) = match spec.timeout {
+        Some(timeout) => scoped.with_timeout(timeout),
+        None => scoped.with_cancel(),
+    };
+    if jobs.store.insert(id, spec.kind, cancel).is_err() {
+        return Response::error(503, "store_full", "too many unfinished jobs; try again")
+            .with_header("Retry-After", "1");
+    }
+    if jobs.pool.try_submit(JobRun { id, ctx, spec }).is_err() {
+        jobs.store.remove(id); // never ran: forget it rather than leave it pending forever
+        return Response::error(503, "queue_full", "every job worker is busy; try again")
+            .with_header("Retry-After", "1");
+    }
+    log::debug!("job {id}: {} accepted", spec.kind.name());
+    Response::json(202, &serde_json::json!({ "id": id, "status": "pending" }))
+        .with_header("Location", format!("/jobs/{id}"))
+}
+// ANCHOR_END: submit
+
+// ANCHOR: result
+/// `GET /jobs/{id}/result[?wait=2s]`: the result now, or — with `wait` — when the job
+/// finishes, but no later than the wait. A waiting client holds no thread: its responder
+/// waits in the job's record, and the event loop's timer answers "not yet" at the deadline.
+fn job_result(jobs: &Arc<Jobs>, request: &Request, defer: Defer<'_>) -> Reply {
+    let Some(id) = request.param("id").and_then(JobId::parse) else {
+        return Reply::Now(job_not_found(request.param("id").unwrap_or_default()));
+    };
+    let wait = match wait_param(request) {
+        Ok(wait) => wait,
+        Err(refusal) => return Reply::Now(refusal),
+    };
+    let Some(now) = jobs.store.result(id) else {
+        return Reply::Now(job_not_found(&id.to_string()));
+    };
+    if now.status() == 200 || wait.is_none() {
+        return Reply::Now(now);
+    }
+    let deadline = Instant::now() + wait.unwrap_or_default();
+    let store = Arc::clone(&jobs.store);
+    let (responder, reply) = defer
+        .deadline_answer(deadline, move || {
+            store
+                .result(id)
+                .unwrap_or_else(|| job_not_found(&id.to_string()))
+        })
+        .later();
+    // The job may have finished since we looked: the store answers at once if so.
+    if let Err((responder, answer)) = jobs.store.wait_for_result(id, responder) {
+        responder.send(answer.unwrap_or_else(|| job_not_found(&id.to_string())));
+    }
+    reply
+}
+// ANCHOR_END: result
+
+/// `DELETE /jobs/{id}`: cancels a pending or running job.
+fn cancel_job(jobs: &Jobs, id: JobId) -> Option<Response> {
+    match jobs.store.cancel(id) {
+        Ok(()) => jobs.store.view(id).map(|view| Response::json(200, &view)),
+        Err(TransitionError::NotFound) => None,
+        Err(TransitionError::Illegal { from, .. }) => {
+            let message = format!("job {id} is {} already", from.as_str());
+            Some(Response::error(409, "already_finished", &message))
+        }
+    }
+}
+
+/// Runs `answer` with the id of the path, or answers 404 when the id is not a job's.
+fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -> Response {
+    let raw = request.param("id").unwrap_or_default();
+    JobId::parse(raw)
+        .and_then(answer)
+        .unwrap_or_else(|| job_not_found(raw))
+}
+
+fn job_not_found(id: &str) -> Response {
+    Response::error(404, "job_not_found", &format!("there is no job {id:?}"))
+}
+
+/// `?wait=2s` or `?wait=500ms`, at most [`MAX_WAIT`].
+fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
+    let Some(raw) = request.query_param("wait") else {
+        return Ok(None);
+    };
+    let parsed = if let Some(ms) = raw.strip_suffix("ms") {
+        ms.parse().ok().map(Duration::from_millis)
+    } else if let Some(s) = raw.strip_suffix('s') {
+        s.parse().ok().map(Duration::from_secs)
+    } else {
+        None
+    };
+    match parsed {
+        Some(wait) if wait <= MAX_WAIT => Ok(Some(wait)),
+        _ => Err(Response::error(
+            400,
+            "invalid_wait",
+            &format!("`wait` must be like 2s or 500ms, at most 30s, not {raw:?}"),
+        )),
+    }
+}

@@ -1,0 +1,395 @@
+//! What a job is: its id, its status and the transitions allowed between them, and the spec a
+//! client submits — parsed so that every mistake is a 400 naming the field.
+//!
+//! The Go guide's `JobStatus` struct, split by what changes: the [`JobSpec`] is fixed at
+//! submission; the [`Status`] moves through the store (see `store.rs`), and only forward:
+//!
+//! ```text
+//! pending ──▶ running ──▶ completed
+//!    │           ├──────▶ failed
+//!    │           └──────▶ cancelled
+//!    └──────────────────▶ cancelled
+//! ```
+
+use ch01_channels::PRIMES_LIMIT_MAX;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::time::Duration;
+
+/// A job's id: 128 bits from the operating system's random source, shown as a UUID (version
+/// 4), of which 122 bits are random. Unguessable: knowing one job's id tells nothing about
+/// another's, so an id is all the authorization a client needs to see its own job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(u128);
+
+impl JobId {
+    /// A new random id.
+    ///
+    /// # Errors
+    ///
+    /// When the operating system has no randomness to give (practically never, after boot).
+    pub fn random() -> Result<JobId, getrandom::Error> {
+        let mut bytes = random_bytes()?;
+        // The version (4) and variant (10xx) bits of RFC 9562 §5.4.
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        Ok(JobId(u128::from_be_bytes(bytes)))
+    }
+
+    /// Parses the text form; `None` for anything that is not one (a 404, not a 400: a
+    /// malformed id names no job, just as an unknown one does).
+    pub fn parse(text: &str) -> Option<JobId> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 36 {
+            return None;
+        }
+        let mut value: u128 = 0;
+        for (i, &byte) in bytes.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if byte != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let digit = char::from(byte).to_digit(16)?;
+            value = value << 4 | u128::from(digit);
+        }
+        Some(JobId(value))
+    }
+
+    /// Which of `n` shards the id belongs to. Ids are random, so they spread evenly.
+    pub fn shard(self, n: usize) -> usize {
+        // The low 64 bits are all random; the remainder fits in usize because n does.
+        usize::try_from(self.0 as u64 % n as u64).unwrap_or(0)
+    }
+}
+
+/// 16 bytes from the operating system's random source. The system call is made once per 256
+/// ids, into a per-thread buffer: the bytes are as random as ever, and `POST /jobs` does not
+/// pay a system call each.
+fn random_bytes() -> Result<[u8; 16], getrandom::Error> {
+    use std::cell::RefCell;
+    const IDS_PER_FILL: usize = 256;
+    thread_local! {
+        static POOL: RefCell<(Vec<u8>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+    }
+    POOL.with_borrow_mut(|(buffer, used)| {
+        if *used == buffer.len() {
+            buffer.resize(16 * IDS_PER_FILL, 0);
+            getrandom::fill(buffer)?;
+            *used = 0;
+        }
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(&buffer[*used..*used + 16]);
+        // Used bytes are overwritten at once: an id handed out is not left lying around.
+        buffer[*used..*used + 16].fill(0);
+        *used += 16;
+        Ok(bytes)
+    })
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = format!("{:032x}", self.0);
+        write!(
+            f,
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    }
+}
+
+impl Serialize for JobId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Accepted, waiting for a worker.
+    Pending,
+    /// A worker is on it.
+    Running,
+    /// Done, with a result.
+    Completed,
+    /// Done, with an error (including running out of time).
+    Failed,
+    /// Stopped by `DELETE`, or by the server shutting down.
+    Cancelled,
+}
+
+impl Status {
+    // ANCHOR: transitions
+    /// Whether a job may go from `self` to `next`: the only moves the diagram allows.
+    pub fn can_become(self, next: Status) -> bool {
+        use Status::{Cancelled, Completed, Failed, Pending, Running};
+        matches!(
+            (self, next),
+            (Pending, Running | Cancelled) | (Running, Completed | Failed | Cancelled)
+        )
+    }
+    // ANCHOR_END: transitions
+
+    /// Whether the job has ended (no transition leaves this status).
+    pub fn is_finished(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+
+    /// The status as the API spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Running => "running",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The work a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JobKind {
+    /// Wait `ms` milliseconds, or until cancelled.
+    Sleep {
+        /// How long.
+        ms: u64,
+    },
+    /// Count the primes below `limit`.
+    Primes {
+        /// The upper bound.
+        limit: usize,
+    },
+}
+
+impl JobKind {
+    /// The kind's name in the API.
+    pub fn name(self) -> &'static str {
+        match self {
+            JobKind::Sleep { .. } => "sleep",
+            JobKind::Primes { .. } => "primes",
+        }
+    }
+}
+
+/// A submitted job: what to do, and how long it may take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JobSpec {
+    /// What to do.
+    pub kind: JobKind,
+    /// How long it may run before it fails as timed out.
+    pub timeout: Option<Duration>,
+}
+
+/// The longest `sleep` a job may ask for.
+pub const SLEEP_MS_MAX: u64 = 600_000;
+/// The longest `timeout_ms` a job may ask for.
+pub const TIMEOUT_MS_MAX: u64 = 3_600_000;
+
+/// A field of the submitted JSON that is missing or wrong: answered 400, naming it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field, as a path: `kind`, `input.ms`, `timeout_ms`; `body` for the whole body.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.problem)
+    }
+}
+
+fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        problem: problem.into(),
+    }
+}
+
+// ANCHOR: parse_spec
+/// Parses `{"kind": …, "input": {…}, "timeout_ms": …}`.
+///
+/// # Errors
+///
+/// A [`FieldError`] naming the first field that is missing, of the wrong type, out of range,
+/// or unknown.
+pub fn parse_spec(body: &[u8]) -> Result<JobSpec, FieldError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| field_error("body", format!("is not valid JSON: {error}")))?;
+    let Value::Object(fields) = value else {
+        return Err(field_error("body", "must be a JSON object"));
+    };
+    if let Some(unknown) = fields
+        .keys()
+        .find(|key| !["kind", "input", "timeout_ms"].contains(&key.as_str()))
+    {
+        return Err(field_error(unknown, "is not a field of a job"));
+    }
+    let kind = match fields.get("kind") {
+        Some(Value::String(kind)) => kind.as_str(),
+        Some(_) => return Err(field_error("kind", "must be a string")),
+        None => return Err(field_error("kind", "is required: \"sleep\" or \"primes\"")),
+    };
+    let empty = Map::new();
+    let input = match fields.get("input") {
+        Some(Value::Object(input)) => input,
+        None => &empty,
+        Some(_) => return Err(field_error("input", "must be an object")),
+    };
+    let kind = match kind {
+        "sleep" => {
+            only_fields(input, &["ms"])?;
+            JobKind::Sleep {
+                ms: whole_number(input.get("ms"), "input.ms", 0, SLEEP_MS_MAX)?,
+            }
+        }
+        "primes" => {
+            only_fields(input, &["limit"])?;
+            let max = u64::try_from(PRIMES_LIMIT_MAX).unwrap_or(u64::MAX);
+            let limit = whole_number(input.get("limit"), "input.limit", 0, max)?;
+            JobKind::Primes {
+                limit: usize::try_from(limit).unwrap_or(PRIMES_LIMIT_MAX),
+            }
+        }
+        other => {
+            return Err(field_error(
+                "kind",
+                format!("{other:?} is not a kind of job: \"sleep\" or \"primes\""),
+            ));
+        }
+    };
+    let timeout = match fields.get("timeout_ms") {
+        None | Some(Value::Null) => None,
+        some => Some(Duration::from_millis(whole_number(
+            some,
+            "timeout_ms",
+            1,
+            TIMEOUT_MS_MAX,
+        )?)),
+    };
+    Ok(JobSpec { kind, timeout })
+}
+// ANCHOR_END: parse_spec
+
+fn only_fields(input: &Map<String, Value>, allowed: &[&str]) -> Result<(), FieldError> {
+    match input.keys().find(|key| !allowed.contains(&key.as_str())) {
+        Some(unknown) => Err(field_error(
+            &format!("input.{unknown}"),
+            "is not an input of this kind",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A required whole number in `min..=max`. JSON numbers like `1e3` or `10.0` are refused:
+/// a count of milliseconds is an integer, and a float would round silently.
+fn whole_number(value: Option<&Value>, field: &str, min: u64, max: u64) -> Result<u64, FieldError> {
+    let range = format!("must be a whole number from {min} to {max}");
+    match value {
+        None => Err(field_error(field, format!("is required; it {range}"))),
+        Some(Value::Number(number)) => match number.as_u64() {
+            Some(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(field_error(field, format!("{range}, not {number}"))),
+        },
+        Some(other) => Err(field_error(field, format!("{range}, not {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_uuids_that_round_trip() {
+        let id = JobId::random().unwrap();
+        let text = id.to_string();
+        assert_eq!(text.len(), 36);
+        assert_eq!(&text[14..15], "4", "version 4");
+        assert!(
+            matches!(&text[19..20], "8" | "9" | "a" | "b"),
+            "variant 10xx"
+        );
+        assert_eq!(JobId::parse(&text), Some(id));
+        assert_ne!(JobId::random().unwrap(), id);
+        assert_eq!(JobId::parse("not-an-id"), None);
+        assert_eq!(JobId::parse(&text.replace('-', "")), None);
+    }
+
+    #[test]
+    fn only_forward_transitions() {
+        use Status::*;
+        let all = [Pending, Running, Completed, Failed, Cancelled];
+        let allowed: Vec<_> = all
+            .iter()
+            .flat_map(|&from| all.iter().map(move |&to| (from, to)))
+            .filter(|&(from, to)| from.can_become(to))
+            .collect();
+        assert_eq!(
+            allowed,
+            [
+                (Pending, Running),
+                (Pending, Cancelled),
+                (Running, Completed),
+                (Running, Failed),
+                (Running, Cancelled)
+            ]
+        );
+    }
+
+    fn error(body: &str) -> String {
+        parse_spec(body.as_bytes()).unwrap_err().field
+    }
+
+    #[test]
+    fn every_mistake_names_its_field() {
+        assert_eq!(error("{"), "body");
+        assert_eq!(error("[]"), "body");
+        assert_eq!(error("{}"), "kind");
+        assert_eq!(error(r#"{"kind":7}"#), "kind");
+        assert_eq!(error(r#"{"kind":"dance"}"#), "kind");
+        assert_eq!(error(r#"{"kind":"sleep"}"#), "input.ms");
+        assert_eq!(error(r#"{"kind":"sleep","input":{"ms":"5"}}"#), "input.ms");
+        assert_eq!(error(r#"{"kind":"sleep","input":{"ms":-5}}"#), "input.ms");
+        assert_eq!(error(r#"{"kind":"sleep","input":{"ms":1.5}}"#), "input.ms");
+        assert_eq!(error(r#"{"kind":"sleep","input":{"ms":1e30}}"#), "input.ms");
+        assert_eq!(
+            error(r#"{"kind":"sleep","input":{"ms":1,"x":2}}"#),
+            "input.x"
+        );
+        assert_eq!(
+            error(r#"{"kind":"primes","input":{"limit":99999999999}}"#),
+            "input.limit"
+        );
+        assert_eq!(
+            error(r#"{"kind":"sleep","input":{"ms":1},"timeout_ms":0}"#),
+            "timeout_ms"
+        );
+        assert_eq!(error(r#"{"kind":"sleep","input":[]}"#), "input");
+        assert_eq!(
+            error(r#"{"kind":"sleep","input":{"ms":1},"priority":1}"#),
+            "priority"
+        );
+    }
+
+    #[test]
+    fn a_good_spec() {
+        let spec = parse_spec(br#"{"kind":"primes","input":{"limit":100},"timeout_ms":500}"#);
+        assert_eq!(
+            spec,
+            Ok(JobSpec {
+                kind: JobKind::Primes { limit: 100 },
+                timeout: Some(Duration::from_millis(500)),
+            })
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Chapter 5: job status tracking — `POST /jobs` answers 202 at once, the job runs on a pool,
+//! and clients follow it by id through a bounded store whose status transitions are enforced
+//! in one place.
+//!
+//! | file | what it shows |
+//! |---|---|
+//! | `job.rs` | ids (122 random bits), the status diagram, the spec and its 400s naming fields |
+//! | `store.rs` | the `RwLock`ed map: sharded, preallocated, bounded, TTL, transitions (loom-checked) |
+//! | `runner.rs` | a worker runs a job under its context and records the outcome |
+//! | `api.rs` | `POST /jobs`, `GET /jobs/{id}`, `GET /jobs/{id}/result?wait=`, `DELETE /jobs/{id}` |
+//! | `benches/store.rs` | the `HashMap`-doubling stall, measured, and the fix |
+
+mod api;
+pub mod job;
+pub mod runner;
+pub mod store;
+
+pub use api::{Jobs, MAX_WAIT, add_routes, router};
+pub use job::{JobId, JobKind, JobSpec, Status, parse_spec};
+pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError};

@@ -1,0 +1,65 @@
+//! Running a job on a worker: `pending → running → completed | failed | cancelled`, with the
+//! job's context passed first to the work, as in chapter 3.
+
+use crate::job::{JobId, JobKind, JobSpec};
+use crate::store::{JobStore, Outcome};
+use ch02_worker_pool::{PoolSize, WorkerPool};
+use ch03_context::{Context, Reason, work};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A job handed to a worker.
+pub struct JobRun {
+    /// Which job.
+    pub id: JobId,
+    /// Its context: ends at its timeout, on `DELETE`, or when the server stops.
+    pub ctx: Context,
+    /// What to do.
+    pub spec: JobSpec,
+}
+
+/// The pool the job server runs jobs on.
+pub type JobPool = WorkerPool<JobRun>;
+
+/// Starts `size.workers` threads named `job-worker-N` that run jobs and record their status in
+/// `store`.
+///
+/// # Errors
+///
+/// When the OS refuses a worker thread.
+pub fn job_pool(size: PoolSize, store: Arc<JobStore>) -> io::Result<JobPool> {
+    WorkerPool::new("job-worker", size.workers, size.queue, move |job| {
+        run(&store, job);
+    })
+}
+
+// ANCHOR: run
+/// Runs one job and records how it ended.
+pub fn run(store: &JobStore, job: JobRun) {
+    let JobRun { id, ctx, spec } = job;
+    // A job cancelled while it waited in the queue is not started: the store refuses the move.
+    if store.start(id).is_err() {
+        return;
+    }
+    let outcome = match spec.kind {
+        JobKind::Sleep { ms } => work::sleep(&ctx, Duration::from_millis(ms))
+            .map(|()| serde_json::json!({ "slept_ms": ms })),
+        JobKind::Primes { limit } => work::count_primes(&ctx, limit)
+            .map(|primes| serde_json::json!({ "limit": limit, "primes": primes })),
+    };
+    let outcome = match outcome {
+        Ok(result) => Outcome::Completed(result),
+        Err(Reason::DeadlineExceeded) => {
+            let ms = spec.timeout.map_or(0, |timeout| timeout.as_millis());
+            Outcome::Failed(format!("timed out after {ms} ms"))
+        }
+        Err(Reason::Cancelled) => Outcome::Cancelled,
+    };
+    // A job cancelled while it ran is `cancelled` already; the store refuses this late move,
+    // and that is the right answer: the client's `DELETE` came first.
+    if let Err(refused) = store.finish(id, outcome) {
+        log::debug!("job {id}: {refused:?}");
+    }
+}
+// ANCHOR_END: run

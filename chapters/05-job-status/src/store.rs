@@ -1,0 +1,431 @@
+//! The job store: the Go guide's `map[string]*JobStatus` behind a `sync.RWMutex`, bounded,
+//! sharded, and the one place where a job's status changes.
+//!
+//! ```go
+//! var (
+//!     jobs   = make(map[string]*JobStatus)
+//!     jobsMu sync.RWMutex
+//! )
+//! ```
+//!
+//! Three things the Go sketch leaves out, and why they matter in a server:
+//!
+//! - **Transitions in one place.** Workers finish jobs, clients cancel them, and both may act
+//!   on the same job at the same moment. [`JobStore::transition`] checks the move and makes it
+//!   under one write lock, so the first of two racing moves wins and the second is refused.
+//!   Checking under a read lock and writing under a later write lock lets both through — the
+//!   broken twin the loom model catches (`tests/loom.rs`).
+//! - **A bound.** Every job costs memory until it is forgotten. Finished jobs expire after a
+//!   TTL; when the store is full, the oldest finished job makes room; when it is full of
+//!   unfinished jobs, a submission is refused (the server answers 503).
+//! - **No stall when it grows.** A `HashMap` doubles its table when it fills, rehashing every
+//!   entry while the write lock is held — and every reader waits. With one map, one lock and
+//!   no initial capacity, a flood of submissions makes such a stall every time the map doubles.
+//!   Here the store is split into shards (each with its own lock, so a stall or a write blocks
+//!   only a fraction of the jobs) and each shard's map is allocated once at its full size. The
+//!   bench (`benches/store.rs`) measures both.
+
+use crate::job::{JobId, JobKind, Status};
+use ch03_context::Cancel;
+use http_loop::dates::rfc3339;
+use http_loop::{Responder, Response};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+use sync_shim::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// How big the store is and how long it remembers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// The most jobs held, finished or not.
+    pub capacity: usize,
+    /// How many independently locked parts the store is split into.
+    pub shards: usize,
+    /// How long a finished job is kept.
+    pub ttl: Duration,
+    /// Allocate each shard's map at its full size up front (no rehash under the lock).
+    pub preallocate: bool,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            capacity: 10_000,
+            shards: 16,
+            ttl: Duration::from_secs(600),
+            preallocate: true,
+        }
+    }
+}
+
+/// The outcome a worker reports when a job ends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Done, with this result.
+    Completed(Value),
+    /// Failed, with this error.
+    Failed(String),
+    /// Stopped by its context.
+    Cancelled,
+}
+
+/// Why a transition was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TransitionError {
+    /// No such job (never was, or expired).
+    NotFound,
+    /// The move is not allowed from the job's current status.
+    Illegal {
+        /// Where the job is.
+        from: Status,
+        /// Where the move wanted it.
+        to: Status,
+    },
+}
+
+/// The store holds as many unfinished jobs as it can: a submission must wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreFull;
+
+/// A job as `GET /jobs/{id}` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JobView {
+    /// The id.
+    pub id: JobId,
+    /// `sleep` or `primes`.
+    pub kind: &'static str,
+    /// Where it is in its life.
+    pub status: Status,
+    /// When it was submitted (RFC 3339).
+    pub created_at: String,
+    /// When its status last changed (RFC 3339).
+    pub updated_at: String,
+    /// Why it failed, if it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+struct Record {
+    kind: JobKind,
+    status: Status,
+    /// RFC 3339, formatted once when set: status reads are the hot path, changes are not.
+    created_at: String,
+    updated_at: String,
+    result: Option<Value>,
+    error: Option<String>,
+    /// Cancels the job's context: `DELETE`, or the server stopping. Dropped when it finishes.
+    cancel: Option<Cancel>,
+    /// Long polls waiting for the result; answered when the job finishes.
+    waiters: Vec<Responder>,
+    finished_at: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Shard {
+    jobs: HashMap<JobId, Record>,
+    /// Finished jobs, oldest first: who expires, and who makes room when the shard is full.
+    finished: VecDeque<(Instant, JobId)>,
+}
+
+/// The most long polls one job holds at once; more get their answer ("not yet") at once.
+pub const MAX_WAITERS_PER_JOB: usize = 64;
+
+/// Jobs by id, in shards, each behind its own `RwLock`.
+pub struct JobStore {
+    shards: Vec<RwLock<Shard>>,
+    per_shard: usize,
+    ttl: Duration,
+}
+
+impl JobStore {
+    /// An empty store.
+    pub fn new(config: StoreConfig) -> JobStore {
+        let shards = config.shards.max(1);
+        let per_shard = config.capacity.div_ceil(shards).max(1);
+        JobStore {
+            shards: (0..shards)
+                .map(|_| {
+                    RwLock::new(Shard {
+                        jobs: if config.preallocate {
+                            HashMap::with_capacity(per_shard)
+                        } else {
+                            HashMap::new()
+                        },
+                        finished: VecDeque::new(),
+                    })
+                })
+                .collect(),
+            per_shard,
+            ttl: config.ttl,
+        }
+    }
+
+    // ANCHOR: insert
+    /// Stores a new pending job, making room if needed: expired jobs go, then the oldest
+    /// finished one.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreFull`] when the job's shard holds only unfinished jobs.
+    pub fn insert(&self, id: JobId, kind: JobKind, cancel: Cancel) -> Result<(), StoreFull> {
+        let now = rfc3339(SystemTime::now());
+        let mut shard = self.write(id);
+        self.expire(&mut shard, Instant::now());
+        if shard.jobs.len() >= self.per_shard {
+            let (_, oldest) = shard.finished.pop_front().ok_or(StoreFull)?;
+            shard.jobs.remove(&oldest);
+        }
+        shard.jobs.insert(
+            id,
+            Record {
+                kind,
+                status: Status::Pending,
+                updated_at: now.clone(),
+                created_at: now,
+                result: None,
+                error: None,
+                cancel: Some(cancel),
+                waiters: Vec::new(),
+                finished_at: None,
+            },
+        );
+        Ok(())
+    }
+    // ANCHOR_END: insert
+
+    /// Forgets a job that never ran (its submission was refused after all).
+    pub fn remove(&self, id: JobId) {
+        self.write(id).jobs.remove(&id);
+    }
+
+    /// The job as the API shows it, if the store still has it.
+    pub fn view(&self, id: JobId) -> Option<JobView> {
+        let shard = self.read(id);
+        let record = shard.jobs.get(&id)?;
+        self.live(record).then(|| view(id, record))
+    }
+
+    /// Marks a pending job as running.
+    ///
+    /// # Errors
+    ///
+    /// See [`transition`](Self::transition): a job cancelled while queued is not started.
+    pub fn start(&self, id: JobId) -> Result<(), TransitionError> {
+        self.transition(id, Status::Running, None)
+    }
+
+    /// Records how a running job ended.
+    ///
+    /// # Errors
+    ///
+    /// See [`transition`](Self::transition): a job cancelled while it ran keeps `cancelled`.
+    pub fn finish(&self, id: JobId, outcome: Outcome) -> Result<(), TransitionError> {
+        let (to, result, error) = match outcome {
+            Outcome::Completed(result) => (Status::Completed, Some(result), None),
+            Outcome::Failed(error) => (Status::Failed, None, Some(error)),
+            Outcome::Cancelled => (Status::Cancelled, None, None),
+        };
+        self.transition(id, to, Some((result, error)))
+    }
+
+    /// Cancels a pending or running job: its status becomes `cancelled` now, and its context
+    /// is cancelled, so the work stops.
+    ///
+    /// # Errors
+    ///
+    /// See [`transition`](Self::transition): a finished job cannot be cancelled.
+    pub fn cancel(&self, id: JobId) -> Result<(), TransitionError> {
+        self.transition(id, Status::Cancelled, None)
+    }
+
+    // ANCHOR: transition
+    /// The one place where a status changes: checks the move and makes it under one write
+    /// lock. When the job finishes, its context handle is dropped (cancelling a `DELETE`d
+    /// job's work) and its long polls are answered, both after the lock is released.
+    ///
+    /// # Errors
+    ///
+    /// [`TransitionError::NotFound`], or [`TransitionError::Illegal`] when the move is not in
+    /// the diagram — such as a worker's `completed` arriving after a client's `cancelled`.
+    pub fn transition(
+        &self,
+        id: JobId,
+        to: Status,
+        outcome: Option<(Option<Value>, Option<String>)>,
+    ) -> Result<(), TransitionError> {
+        let now = rfc3339(SystemTime::now()); // formatted before the lock is taken
+        let (cancel, waiters, answer) = {
+            let mut shard = self.write(id);
+            let record = shard.jobs.get_mut(&id).ok_or(TransitionError::NotFound)?;
+            if !record.status.can_become(to) {
+                return Err(TransitionError::Illegal {
+                    from: record.status,
+                    to,
+                });
+            }
+            record.status = to;
+            record.updated_at = now;
+            if let Some((result, error)) = outcome {
+                record.result = result;
+                record.error = error;
+            }
+            if !to.is_finished() {
+                return Ok(());
+            }
+            let now = Instant::now();
+            record.finished_at = Some(now);
+            let cancel = record.cancel.take();
+            let waiters = std::mem::take(&mut record.waiters);
+            let answer = (!waiters.is_empty()).then(|| result_response(id, record));
+            shard.finished.push_back((now, id));
+            (cancel, waiters, answer)
+        }; // the write lock is released here
+        drop(cancel); // cancels the job's context, if its work is still running
+        if let Some(answer) = answer {
+            for waiter in waiters {
+                waiter.send(answer.clone());
+            }
+        }
+        Ok(())
+    }
+    // ANCHOR_END: transition
+
+    /// The broken twin of [`transition`](Self::transition): checks the move under a read lock,
+    /// then makes it under a later write lock. Two racing moves can both pass the check.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn transition_check_then_write_broken(
+        &self,
+        id: JobId,
+        to: Status,
+    ) -> Result<(), TransitionError> {
+        let from = self
+            .read(id)
+            .jobs
+            .get(&id)
+            .map(|record| record.status)
+            .ok_or(TransitionError::NotFound)?;
+        if !from.can_become(to) {
+            return Err(TransitionError::Illegal { from, to });
+        }
+        if let Some(record) = self.write(id).jobs.get_mut(&id) {
+            record.status = to;
+        }
+        Ok(())
+    }
+
+    /// The answer to `GET /jobs/{id}/result`: 200 with the result once completed, 409 with
+    /// the status until then (and for failed or cancelled jobs, which will never have one).
+    pub fn result(&self, id: JobId) -> Option<Response> {
+        let shard = self.read(id);
+        let record = shard.jobs.get(&id)?;
+        self.live(record).then(|| result_response(id, record))
+    }
+
+    /// For a long poll: the answer now if the job has finished, or else keeps `responder` to
+    /// answer when it does. `Err` gives the responder back when the job is unknown, or holds
+    /// as many waiters as it may.
+    ///
+    /// # Errors
+    ///
+    /// The responder, with the answer to give now (`None`: unknown job).
+    pub fn wait_for_result(
+        &self,
+        id: JobId,
+        responder: Responder,
+    ) -> Result<(), (Responder, Option<Response>)> {
+        let mut shard = self.write(id);
+        let Some(record) = shard.jobs.get_mut(&id) else {
+            return Err((responder, None));
+        };
+        if record.status.is_finished() || record.waiters.len() >= MAX_WAITERS_PER_JOB {
+            let answer = result_response(id, record);
+            return Err((responder, Some(answer)));
+        }
+        record.waiters.push(responder);
+        Ok(())
+    }
+
+    /// How many jobs the store holds.
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.read().map_or(0, |shard| shard.jobs.len()))
+            .sum()
+    }
+
+    /// Whether the store holds no job.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether a record is still visible: unfinished, or finished less than a TTL ago.
+    fn live(&self, record: &Record) -> bool {
+        record
+            .finished_at
+            .is_none_or(|finished| finished.elapsed() < self.ttl)
+    }
+
+    /// Forgets the jobs that finished more than a TTL ago (the oldest are first in line).
+    fn expire(&self, shard: &mut Shard, now: Instant) {
+        while let Some(&(finished, id)) = shard.finished.front() {
+            if now.duration_since(finished) < self.ttl {
+                break;
+            }
+            shard.finished.pop_front();
+            shard.jobs.remove(&id);
+        }
+    }
+
+    fn read(&self, id: JobId) -> RwLockReadGuard<'_, Shard> {
+        // Nothing panics while holding a shard's lock, so a poisoned one is still consistent.
+        self.shards[id.shard(self.shards.len())]
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self, id: JobId) -> RwLockWriteGuard<'_, Shard> {
+        self.shards[id.shard(self.shards.len())]
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn view(id: JobId, record: &Record) -> JobView {
+    JobView {
+        id,
+        kind: record.kind.name(),
+        status: record.status,
+        created_at: record.created_at.clone(),
+        updated_at: record.updated_at.clone(),
+        error: record.error.clone(),
+    }
+}
+
+fn result_response(id: JobId, record: &Record) -> Response {
+    match (&record.status, &record.result) {
+        (Status::Completed, Some(result)) => Response::json(
+            200,
+            &serde_json::json!({ "id": id, "status": record.status, "result": result }),
+        ),
+        (status, _) => {
+            let message = match (status, &record.error) {
+                (Status::Failed, Some(error)) => format!("job {id} failed: {error}"),
+                (Status::Cancelled, _) => format!("job {id} was cancelled; it has no result"),
+                (status, _) => format!(
+                    "job {id} is {}; ask again later, or wait with ?wait=2s",
+                    status.as_str()
+                ),
+            };
+            Response::json(
+                409,
+                &serde_json::json!({
+                    "error": { "code": "not_completed", "message": message },
+                    "id": id,
+                    "status": status,
+                }),
+            )
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! The store's bound and memory: TTL expiry, oldest-finished eviction, refusal when full of
+//! unfinished jobs, and transitions refused outside the diagram.
+
+use ch03_context::Context;
+use ch05_job_status::{
+    JobId, JobKind, JobStore, Outcome, Status, StoreConfig, StoreFull, TransitionError,
+};
+use std::time::Duration;
+
+fn store(capacity: usize, ttl: Duration) -> JobStore {
+    JobStore::new(StoreConfig {
+        capacity,
+        shards: 1,
+        ttl,
+        preallocate: true,
+    })
+}
+
+fn add(store: &JobStore) -> Result<JobId, StoreFull> {
+    let id = JobId::random().expect("randomness");
+    let (_ctx, cancel) = Context::background().with_cancel();
+    store
+        .insert(id, JobKind::Sleep { ms: 0 }, cancel)
+        .map(|()| id)
+}
+
+fn complete(store: &JobStore, id: JobId) {
+    store.start(id).expect("pending → running");
+    store
+        .finish(id, Outcome::Completed(serde_json::json!(1)))
+        .expect("running → completed");
+}
+
+#[test]
+fn the_oldest_finished_job_makes_room() {
+    let store = store(2, Duration::from_secs(600));
+    let oldest = add(&store).unwrap();
+    let newer = add(&store).unwrap();
+    complete(&store, oldest);
+    complete(&store, newer);
+    let third = add(&store).unwrap();
+    assert!(store.view(oldest).is_none(), "evicted");
+    assert!(store.view(newer).is_some());
+    assert!(store.view(third).is_some());
+}
+
+#[test]
+fn a_store_full_of_unfinished_jobs_refuses() {
+    let store = store(2, Duration::from_secs(600));
+    add(&store).unwrap();
+    add(&store).unwrap();
+    assert_eq!(add(&store), Err(StoreFull));
+}
+
+#[test]
+fn finished_jobs_expire_after_the_ttl() {
+    let store = store(4, Duration::ZERO);
+    let id = add(&store).unwrap();
+    assert!(store.view(id).is_some(), "unfinished jobs never expire");
+    complete(&store, id);
+    assert!(
+        store.view(id).is_none(),
+        "finished, and older than a TTL of zero"
+    );
+    add(&store).unwrap();
+    assert_eq!(store.len(), 1, "the expired job was purged on insert");
+}
+
+#[test]
+fn moves_outside_the_diagram_are_refused() {
+    let store = store(4, Duration::from_secs(600));
+    let id = add(&store).unwrap();
+    assert_eq!(
+        store.finish(id, Outcome::Completed(serde_json::json!(1))),
+        Err(TransitionError::Illegal {
+            from: Status::Pending,
+            to: Status::Completed
+        }),
+        "a job completes only after running"
+    );
+    store.cancel(id).expect("pending → cancelled");
+    assert_eq!(
+        store.start(id),
+        Err(TransitionError::Illegal {
+            from: Status::Cancelled,
+            to: Status::Running
+        }),
+        "a job cancelled in the queue is never started"
+    );
+    let unknown = JobId::random().unwrap();
+    assert_eq!(store.cancel(unknown), Err(TransitionError::NotFound));
+}
+
+#[test]
+fn cancelling_a_job_cancels_its_context() {
+    let store = store(4, Duration::from_secs(600));
+    let id = JobId::random().unwrap();
+    let (ctx, cancel) = Context::background().with_cancel();
+    store.insert(id, JobKind::Sleep { ms: 0 }, cancel).unwrap();
+    store.start(id).unwrap();
+    assert!(!ctx.is_done());
+    store.cancel(id).unwrap();
+    assert!(ctx.is_done(), "DELETE reaches the work through its context");
+}
