@@ -27,6 +27,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Most open client connections. A connection beyond it gets a 503 and is closed.
     pub max_connections: usize,
+    /// How many connections the kernel may hold, handshake done, waiting for `accept`
+    /// (capped by `/proc/sys/net/core/somaxconn`).
+    pub listen_backlog: i32,
     /// Most requests of one connection being handled at once (HTTP pipelining). Further
     /// requests wait in the connection's buffer, so one client cannot start unbounded work.
     pub max_pipelined: usize,
@@ -52,6 +55,7 @@ impl Default for Config {
             max_headers: 64,
             max_body_bytes: 1024 * 1024,
             max_connections: 10_000,
+            listen_backlog: 1024,
             max_pipelined: 32,
             header_read_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),

@@ -56,10 +56,7 @@ impl Server {
                 "the address resolves to nothing",
             )
         })?;
-        // mio's `bind` sets SO_REUSEADDR, so a restarted server can bind its port at once, and
-        // a backlog of 128 like std's: the loop accepts until `WouldBlock` on every event, so
-        // the kernel's queue drains as fast as connections arrive.
-        let listener = mio::net::TcpListener::bind(addr)?;
+        let listener = listen(addr, self.config.listen_backlog)?;
         let local_addr = listener.local_addr()?;
         let event_loop = EventLoop::new(listener, self.handler, self.config)?;
         let shared = Arc::clone(event_loop.shared());
@@ -72,6 +69,24 @@ impl Server {
             thread: Some(thread),
         })
     }
+}
+
+/// Binds a non-blocking listening socket. std's and mio's `bind` fix the backlog — the
+/// kernel's queue of connections that completed their handshake but were not yet accepted —
+/// at 128. A burst of more clients than that overflows it, and the kernel drops their
+/// handshakes, which the clients retry only after a second. `socket2` lets us choose.
+fn listen(addr: SocketAddr, backlog: i32) -> io::Result<mio::net::TcpListener> {
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        None,
+    )?;
+    // A restarted server can bind its port at once, without waiting out TIME_WAIT.
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(backlog)?;
+    Ok(mio::net::TcpListener::from_std(socket.into()))
 }
 
 /// A server whose event loop is running. Dropping it stops the loop and waits for it.
