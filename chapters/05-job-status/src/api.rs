@@ -54,6 +54,7 @@ pub fn router(requests: RequestPool, jobs: Jobs) -> Router {
     add_routes(ch04_timeouts::router(requests), Arc::new(jobs))
 }
 
+// ANCHOR: routes
 /// Adds the job API to `router`.
 pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
     let (submit, status, result, delete) = (
@@ -67,9 +68,7 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
             Reply::Now(submit_job(&submit, &request))
         })
         .route(Method::Get, "/jobs/{id}", move |request, _| {
-            Reply::Now(with_job(&request, |id| {
-                status.store.view(id).map(|view| Response::json(200, &view))
-            }))
+            Reply::Now(with_job(&request, |id| status.store.view_response(id)))
         })
         .route(Method::Get, "/jobs/{id}/result", move |request, defer| {
             job_result(&result, &request, defer)
@@ -78,6 +77,7 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
             Reply::Now(with_job(&request, |id| cancel_job(&delete, id)))
         })
 }
+// ANCHOR_END: routes
 
 // ANCHOR: submit
 /// `POST /jobs`: validate, store as pending, queue for a worker, answer 202 — all on the loop
@@ -148,10 +148,11 @@ fn job_result(jobs: &Arc<Jobs>, request: &Request, defer: Defer<'_>) -> Reply {
 }
 // ANCHOR_END: result
 
+// ANCHOR: cancel
 /// `DELETE /jobs/{id}`: cancels a pending or running job.
 fn cancel_job(jobs: &Jobs, id: JobId) -> Option<Response> {
     match jobs.store.cancel(id) {
-        Ok(()) => jobs.store.view(id).map(|view| Response::json(200, &view)),
+        Ok(()) => jobs.store.view_response(id),
         Err(TransitionError::NotFound) => None,
         Err(TransitionError::Illegal { from, .. }) => {
             let message = format!("job {id} is {} already", from.as_str());
@@ -159,6 +160,7 @@ fn cancel_job(jobs: &Jobs, id: JobId) -> Option<Response> {
         }
     }
 }
+// ANCHOR_END: cancel
 
 /// Runs `answer` with the id of the path, or answers 404 when the id is not a job's.
 fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -> Response {

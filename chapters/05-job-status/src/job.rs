@@ -24,6 +24,7 @@ use std::time::Duration;
 pub struct JobId(u128);
 
 impl JobId {
+    // ANCHOR: random
     /// A new random id.
     ///
     /// # Errors
@@ -36,6 +37,7 @@ impl JobId {
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         Ok(JobId(u128::from_be_bytes(bytes)))
     }
+    // ANCHOR_END: random
 
     /// Parses the text form; `None` for anything that is not one (a 404, not a 400: a
     /// malformed id names no job, just as an unknown one does).
@@ -65,6 +67,7 @@ impl JobId {
     }
 }
 
+// ANCHOR: random_bytes
 /// 16 bytes from the operating system's random source. The system call is made once per 256
 /// ids, into a per-thread buffer: the bytes are as random as ever, and `POST /jobs` does not
 /// pay a system call each.
@@ -88,18 +91,21 @@ fn random_bytes() -> Result<[u8; 16], getrandom::Error> {
         Ok(bytes)
     })
 }
+// ANCHOR_END: random_bytes
 
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let hex = format!("{:032x}", self.0);
+        // The groups of 8-4-4-4-12 hex digits, most significant first. Each mask keeps only
+        // the group's bits, so the casts cannot truncate.
+        let v = self.0;
         write!(
             f,
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (v >> 96) as u32,
+            (v >> 80) as u16,
+            (v >> 64) as u16,
+            (v >> 48) as u16,
+            (v & 0xffff_ffff_ffff) as u64
         )
     }
 }

@@ -106,6 +106,7 @@ pub struct JobView {
     pub error: Option<String>,
 }
 
+// ANCHOR: record
 struct Record {
     kind: JobKind,
     status: Status,
@@ -120,6 +121,7 @@ struct Record {
     waiters: Vec<Responder>,
     finished_at: Option<Instant>,
 }
+// ANCHOR_END: record
 
 #[derive(Default)]
 struct Shard {
@@ -139,6 +141,7 @@ pub struct JobStore {
 }
 
 impl JobStore {
+    // ANCHOR: new
     /// An empty store.
     pub fn new(config: StoreConfig) -> JobStore {
         let shards = config.shards.max(1);
@@ -160,6 +163,7 @@ impl JobStore {
             ttl: config.ttl,
         }
     }
+    // ANCHOR_END: new
 
     // ANCHOR: insert
     /// Stores a new pending job, making room if needed: expired jobs go, then the oldest
@@ -204,6 +208,36 @@ impl JobStore {
         let shard = self.read(id);
         let record = shard.jobs.get(&id)?;
         self.live(record).then(|| view(id, record))
+    }
+
+    /// The answer to `GET /jobs/{id}`, serialized straight from the record under the read
+    /// lock: a status poll is the hottest path of the API, and this copies no string.
+    pub fn view_response(&self, id: JobId) -> Option<Response> {
+        #[derive(Serialize)]
+        struct ViewRef<'a> {
+            id: JobId,
+            kind: &'static str,
+            status: Status,
+            created_at: &'a str,
+            updated_at: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            error: Option<&'a str>,
+        }
+        let shard = self.read(id);
+        let record = shard.jobs.get(&id)?;
+        self.live(record).then(|| {
+            Response::json(
+                200,
+                &ViewRef {
+                    id,
+                    kind: record.kind.name(),
+                    status: record.status,
+                    created_at: &record.created_at,
+                    updated_at: &record.updated_at,
+                    error: record.error.as_deref(),
+                },
+            )
+        })
     }
 
     /// Marks a pending job as running.
@@ -291,6 +325,7 @@ impl JobStore {
     }
     // ANCHOR_END: transition
 
+    // ANCHOR: broken
     /// The broken twin of [`transition`](Self::transition): checks the move under a read lock,
     /// then makes it under a later write lock. Two racing moves can both pass the check.
     #[cfg(loom)]
@@ -314,6 +349,7 @@ impl JobStore {
         }
         Ok(())
     }
+    // ANCHOR_END: broken
 
     /// The answer to `GET /jobs/{id}/result`: 200 with the result once completed, 409 with
     /// the status until then (and for failed or cancelled jobs, which will never have one).
@@ -323,6 +359,7 @@ impl JobStore {
         self.live(record).then(|| result_response(id, record))
     }
 
+    // ANCHOR: wait_for_result
     /// For a long poll: the answer now if the job has finished, or else keeps `responder` to
     /// answer when it does. `Err` gives the responder back when the job is unknown, or holds
     /// as many waiters as it may.
@@ -346,6 +383,7 @@ impl JobStore {
         record.waiters.push(responder);
         Ok(())
     }
+    // ANCHOR_END: wait_for_result
 
     /// How many jobs the store holds.
     pub fn len(&self) -> usize {

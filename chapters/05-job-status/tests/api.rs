@@ -100,6 +100,7 @@ fn delete_cancels_a_job() {
     server.stop(); // returns promptly only if the sleeping job saw its context end
 }
 
+// ANCHOR: long_poll
 /// A long poll is answered the moment the job ends, whoever ends it.
 #[test]
 fn a_waiting_client_is_answered_when_the_job_is_cancelled() {
@@ -118,6 +119,7 @@ fn a_waiting_client_is_answered_when_the_job_is_cancelled() {
     assert_eq!(answer.json()["status"], "cancelled");
     server.stop();
 }
+// ANCHOR_END: long_poll
 
 /// A job that runs past its `timeout_ms` fails, and says why.
 #[test]

@@ -80,11 +80,13 @@ fn racing_moves(make_move: Move) {
 }
 // ANCHOR_END: model
 
+// ANCHOR: tests
 /// Moves checked and made under one write lock: one wins, the other is refused.
 #[test]
 fn racing_moves_one_wins() {
     model::check(|| racing_moves(real));
 }
+// ANCHOR_END: tests
 
 /// The broken twin: checked under a read lock, made under a later write lock.
 #[test]
