@@ -5,7 +5,7 @@
 
 use ch02_worker_pool::PoolSize;
 use ch03_context::{request_pool, router};
-use http_loop::cli::Args;
+use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
 use std::process::ExitCode;
 
@@ -14,25 +14,11 @@ fn main() -> ExitCode {
     let args = Args::from_env("ch03-context: a context per request, cancelled on hang-up");
     let started = request_pool(PoolSize::default())
         .and_then(|pool| Server::new(router(pool)).bind(args.addr));
-    let server = match started {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("cannot start on {}: {error}", args.addr);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = server.local_addr();
-    println!("ch03-context listening on http://{addr}  (Ctrl-C stops it)");
-    println!("try:");
-    println!("  curl -i 'http://{addr}/sleep?ms=500'");
-    println!("  curl -m 1 'http://{addr}/sleep?ms=30000'   # curl gives up after 1 s: with");
-    println!("      LOG=debug, the server logs that the work stopped at once, not 29 s later");
-    println!("  curl -i 'http://{addr}/primes?limit=5000000'");
-    match server.wait() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("the event loop failed: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::serve("ch03-context", args.addr, started, |addr| {
+        println!("try:");
+        println!("  curl -i 'http://{addr}/sleep?ms=500'");
+        println!("  curl -m 1 'http://{addr}/sleep?ms=30000'   # curl gives up after 1 s: with");
+        println!("      LOG=debug, the server logs that the work stopped at once, not 29 s later");
+        println!("  curl -i 'http://{addr}/primes?limit=5000000'");
+    })
 }

@@ -29,7 +29,9 @@ use ch03_context::{RequestJobs, RequestPool, routes};
 use http_loop::Router;
 use std::sync::Arc;
 
+// ANCHOR: router
 /// The server of chapter 4: chapter 3's routes, each request under a deadline.
 pub fn router(pool: RequestPool) -> Router {
     routes(Arc::new(RequestJobs::new(pool)), request_deadline)
 }
+// ANCHOR_END: router

@@ -6,7 +6,7 @@
 use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::{DEFAULT_REQUEST_TIMEOUT, loop_timers, router};
-use http_loop::cli::Args;
+use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
 use std::process::ExitCode;
 
@@ -19,32 +19,23 @@ fn main() -> ExitCode {
             .with_config(config.clone())
             .bind(args.addr)
     });
-    let server = match started {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("cannot start on {}: {error}", args.addr);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = server.local_addr();
-    println!("ch04-timeouts listening on http://{addr}  (Ctrl-C stops it)");
-    println!(
-        "request deadline {DEFAULT_REQUEST_TIMEOUT:?} by default; header read {:?}, body read {:?}, write {:?}, idle {:?}",
-        config.header_read_timeout, config.read_timeout, config.write_timeout, config.idle_timeout
-    );
-    println!("try:");
-    println!("  curl -i 'http://{addr}/sleep?ms=200'                    # in time: 200");
-    println!("  curl -i 'http://{addr}/sleep?ms=3000&timeout_ms=500'    # 504 after 0.5 s");
-    println!("  curl -i 'http://{addr}/sleep?ms=10000'                  # 504 after the default");
-    println!(
-        "  (printf 'GET /health HTTP/1.1\\r\\nHost: x'; sleep 7) | nc 127.0.0.1 {}   # 408",
-        addr.port()
-    );
-    match server.wait() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("the event loop failed: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::serve("ch04-timeouts", args.addr, started, |addr| {
+        println!(
+            "request deadline {DEFAULT_REQUEST_TIMEOUT:?} by default; header read {:?}, body read {:?}, write {:?}, idle {:?}",
+            config.header_read_timeout,
+            config.read_timeout,
+            config.write_timeout,
+            config.idle_timeout
+        );
+        println!("try:");
+        println!("  curl -i 'http://{addr}/sleep?ms=200'                    # in time: 200");
+        println!("  curl -i 'http://{addr}/sleep?ms=3000&timeout_ms=500'    # 504 after 0.5 s");
+        println!(
+            "  curl -i 'http://{addr}/sleep?ms=10000'                  # 504 after the default"
+        );
+        println!(
+            "  (printf 'GET /health HTTP/1.1\\r\\nHost: x'; sleep 7) | nc 127.0.0.1 {}   # 408",
+            addr.port()
+        );
+    })
 }

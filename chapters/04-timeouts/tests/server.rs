@@ -36,6 +36,7 @@ fn past_its_deadline_a_request_gets_504_and_its_work_stops() {
     server.stop();
 }
 
+// ANCHOR: deaf_work
 /// Work that never looks at its context still cannot hold the client past the deadline: the
 /// event loop answers 504 itself, drops the late answer when it comes, and the connection
 /// carries on with the next request.
@@ -71,6 +72,7 @@ fn the_loop_answers_504_even_when_the_work_ignores_its_context() {
     assert_eq!(next.json()["primes"], 25);
     server.stop();
 }
+// ANCHOR_END: deaf_work
 
 /// Work that finishes in time is answered as usual; a bad `timeout_ms` is a 400 naming it.
 #[test]

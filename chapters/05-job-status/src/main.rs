@@ -7,7 +7,7 @@ use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
 use ch05_job_status::{Jobs, StoreConfig, router};
-use http_loop::cli::Args;
+use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
 use std::process::ExitCode;
 
@@ -20,30 +20,16 @@ fn main() -> ExitCode {
             .with_config(loop_timers())
             .bind(args.addr)
     });
-    let server = match started {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("cannot start on {}: {error}", args.addr);
-            return ExitCode::FAILURE;
-        }
-    };
-    let addr = server.local_addr();
-    println!("ch05-job-status listening on http://{addr}  (Ctrl-C stops it)");
-    println!("try:");
-    println!(
-        "  curl -i -d '{{\"kind\":\"sleep\",\"input\":{{\"ms\":3000}}}}' http://{addr}/jobs   # 202, Location"
-    );
-    println!("  curl -i http://{addr}/jobs/ID                   # pending, running, completed");
-    println!("  curl -i 'http://{addr}/jobs/ID/result?wait=5s'  # waits for the result");
-    println!("  curl -i -X DELETE http://{addr}/jobs/ID         # cancels it");
-    println!(
-        "  curl -i -d '{{\"kind\":\"primes\",\"input\":{{\"limit\":-1}}}}' http://{addr}/jobs  # 400 naming input.limit"
-    );
-    match server.wait() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("the event loop failed: {error}");
-            ExitCode::FAILURE
-        }
-    }
+    cli::serve("ch05-job-status", args.addr, started, |addr| {
+        println!("try:");
+        println!(
+            "  curl -i -d '{{\"kind\":\"sleep\",\"input\":{{\"ms\":3000}}}}' http://{addr}/jobs   # 202, Location"
+        );
+        println!("  curl -i http://{addr}/jobs/ID                   # pending, running, completed");
+        println!("  curl -i 'http://{addr}/jobs/ID/result?wait=5s'  # waits for the result");
+        println!("  curl -i -X DELETE http://{addr}/jobs/ID         # cancels it");
+        println!(
+            "  curl -i -d '{{\"kind\":\"primes\",\"input\":{{\"limit\":-1}}}}' http://{addr}/jobs  # 400 naming input.limit"
+        );
+    })
 }

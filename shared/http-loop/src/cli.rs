@@ -3,7 +3,10 @@
 //! Parsed with `lexopt`, a parser with no dependencies and no macros: a chapter that needs more
 //! flags can read them the same way.
 
+use crate::server::RunningServer;
+use std::io;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 
 /// The address a chapter's server listens on unless told otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
@@ -51,6 +54,35 @@ impl Args {
             }
         }
         Ok(Some(Args { addr }))
+    }
+}
+
+/// What every chapter's `main` does once it has tried to start its server: report a failure,
+/// or say where `name` listens, print what to try (`print_try` is given the real address),
+/// and serve until the process ends.
+pub fn serve(
+    name: &str,
+    requested: SocketAddr,
+    started: io::Result<RunningServer>,
+    print_try: impl FnOnce(SocketAddr),
+) -> ExitCode {
+    let server = match started {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!("cannot start {name} on {requested}: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server.local_addr();
+    // The smoke test and the bench read the port from this line.
+    println!("{name} listening on http://{addr}  (Ctrl-C stops it)");
+    print_try(addr);
+    match server.wait() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("the event loop failed: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

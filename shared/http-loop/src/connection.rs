@@ -386,6 +386,7 @@ impl Connection {
     }
     // ANCHOR_END: deadline
 
+    // ANCHOR: expire
     /// The deadline fell due: act on it. Returns whether the connection lives on (to send its
     /// 408) or must close now.
     pub(crate) fn expire(&mut self, expiry: Expiry, now: Instant) -> Next {
@@ -407,6 +408,7 @@ impl Connection {
             Expiry::Write | Expiry::Idle | Expiry::Linger => Next::Close,
         }
     }
+    // ANCHOR_END: expire
 }
 
 /// Buffers keep their capacity between requests, which saves an allocation per request; but a
