@@ -15,6 +15,7 @@ pub struct PoolSize {
     pub queue: usize,
 }
 
+// ANCHOR: size
 impl Default for PoolSize {
     /// One worker per core, and a queue of 64: at most 64 clients wait, the rest are told to
     /// come back, instead of every one of them waiting longer.
@@ -25,6 +26,7 @@ impl Default for PoolSize {
         }
     }
 }
+// ANCHOR_END: size
 
 // ANCHOR: job
 /// The Go guide's `Job` struct: what a worker needs to answer one `/primes` request.
@@ -36,6 +38,7 @@ pub struct PrimesJob {
 }
 // ANCHOR_END: job
 
+// ANCHOR: primes_pool
 /// The pool chapter 2's server runs its jobs on.
 pub type PrimesPool = WorkerPool<PrimesJob>;
 
@@ -49,6 +52,7 @@ pub fn primes_pool(size: PoolSize) -> io::Result<PrimesPool> {
         job.responder.send(primes_answer(job.limit));
     })
 }
+// ANCHOR_END: primes_pool
 
 /// The server of chapter 2: `GET /health` on the loop, `GET /primes?limit=N` on the pool.
 pub fn router(pool: PrimesPool) -> Router {

@@ -28,6 +28,7 @@ pub enum PushError<T> {
     Closed(T),
 }
 
+// ANCHOR: state
 struct State<T> {
     items: VecDeque<T>,
     closed: bool,
@@ -43,6 +44,7 @@ pub struct BoundedQueue<T> {
     not_empty: Condvar,
     capacity: usize,
 }
+// ANCHOR_END: state
 
 impl<T> BoundedQueue<T> {
     /// An open, empty queue that holds at most `capacity` items.
@@ -119,6 +121,7 @@ impl<T> BoundedQueue<T> {
     }
     // ANCHOR_END: close
 
+    // ANCHOR: broken
     /// The broken twin of [`close`](Self::close): wakes one waiting worker only. Only the loom
     /// models call it, to show that they catch the bug.
     #[cfg(loom)]
@@ -127,6 +130,7 @@ impl<T> BoundedQueue<T> {
         self.lock().closed = true;
         self.not_empty.notify_one();
     }
+    // ANCHOR_END: broken
 
     /// How many items are waiting.
     pub fn len(&self) -> usize {

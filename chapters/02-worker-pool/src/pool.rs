@@ -156,12 +156,14 @@ impl<J> WorkerPool<J> {
     // ANCHOR_END: shutdown
 }
 
+// ANCHOR: drop
 impl<J> Drop for WorkerPool<J> {
     /// A pool dropped without `shutdown` shuts down the same way: no worker is left running.
     fn drop(&mut self) {
         self.close_and_join();
     }
 }
+// ANCHOR_END: drop
 
 // ANCHOR: worker_loop
 /// One worker: take a job, run it, repeat until the queue is closed and empty.

@@ -5,6 +5,7 @@ use ch02_worker_pool::WorkerPool;
 use crossbeam_channel::unbounded;
 use test_support::{FAILURE_GUARD, thread_count};
 
+// ANCHOR: no_new_threads
 #[test]
 fn a_thousand_submissions_start_no_thread() {
     let (gate, gate_rx) = unbounded::<()>();
@@ -29,3 +30,4 @@ fn a_thousand_submissions_start_no_thread() {
     pool.shutdown();
     assert_eq!(thread_count(), after_start - 2, "the workers were joined");
 }
+// ANCHOR_END: no_new_threads

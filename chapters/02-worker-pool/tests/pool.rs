@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use test_support::FAILURE_GUARD;
 
+// ANCHOR: gated
 /// A pool whose jobs say when they start, then wait at a gate until the test opens it, so the
 /// test decides when the workers are busy.
 struct Gated {
@@ -35,7 +36,9 @@ fn gated_pool(workers: usize, capacity: usize) -> Gated {
         finished,
     }
 }
+// ANCHOR_END: gated
 
+// ANCHOR: barrier
 /// The workers really run at the same time: three jobs meet at a three-party barrier, which
 /// one worker alone would never get past.
 #[test]
@@ -56,7 +59,9 @@ fn workers_run_jobs_in_parallel() {
             .expect("all three met at the barrier");
     }
 }
+// ANCHOR_END: barrier
 
+// ANCHOR: full
 /// With every worker busy and the queue full, `try_submit` refuses at once and hands the job
 /// back: the caller (the event loop) never waits.
 #[test]
@@ -85,6 +90,7 @@ fn a_full_queue_refuses_at_once_and_returns_the_job() {
     finished.sort_unstable();
     assert_eq!(finished, [1, 2, 3]);
 }
+// ANCHOR_END: full
 
 /// Shutdown runs every queued job, then joins the workers: a job accepted is a job run.
 #[test]

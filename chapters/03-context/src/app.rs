@@ -71,6 +71,7 @@ pub fn run_job(job: RequestJob) {
 }
 // ANCHOR_END: run_job
 
+// ANCHOR: stopped
 /// The answer for work its context stopped: 504 past a deadline; 503 if cancelled (the client
 /// that hung up will never read it, but a server shutting down answers the others with it).
 pub fn stopped(reason: Reason) -> Response {
@@ -83,6 +84,7 @@ pub fn stopped(reason: Reason) -> Response {
         Reason::Cancelled => Response::error(503, "cancelled", "the request was cancelled"),
     }
 }
+// ANCHOR_END: stopped
 
 /// The pool chapter 3's server runs its jobs on.
 pub type RequestPool = WorkerPool<RequestJob>;
@@ -96,6 +98,7 @@ pub fn request_pool(size: PoolSize) -> io::Result<RequestPool> {
     WorkerPool::new("worker", size.workers, size.queue, run_job)
 }
 
+// ANCHOR: jobs
 /// What the routes share: the pool, and the server's context, parent of every request's.
 pub struct RequestJobs {
     /// Cancels every request's context when the server (its router) is dropped. Declared
@@ -104,6 +107,7 @@ pub struct RequestJobs {
     server_ctx: Context,
     pool: RequestPool,
 }
+// ANCHOR_END: jobs
 
 /// When a request must be finished by, or the 400 that says what is wrong with what it asked
 /// for. Chapter 3 sets no deadline; chapter 4 passes its own policy.

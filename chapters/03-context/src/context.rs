@@ -70,6 +70,7 @@ impl std::error::Error for Reason {}
 /// A type with no values: the `done` channel carries no message, it only closes.
 pub enum Never {}
 
+// ANCHOR: node
 /// A context: cheap to clone (one `Arc`), passed as the first parameter of every operation that
 /// may block or run long.
 #[derive(Clone)]
@@ -109,6 +110,7 @@ struct State {
     done_sender: Option<Sender<Never>>,
     done_receiver: Option<Receiver<Never>>,
 }
+// ANCHOR_END: node
 
 impl Signal {
     fn new() -> Signal {
@@ -144,6 +146,7 @@ impl Context {
         }
     }
 
+    // ANCHOR: constructors
     /// A child that ends when this context ends, or when the returned [`Cancel`] is used or
     /// dropped (Go's `context.WithCancel`).
     pub fn with_cancel(&self) -> (Context, Cancel) {
@@ -173,6 +176,7 @@ impl Context {
             }),
         }
     }
+    // ANCHOR_END: constructors
 
     // ANCHOR: child
     fn cancellable_child(&self, deadline: Option<Instant>) -> (Context, Cancel) {
@@ -206,6 +210,7 @@ impl Context {
     }
     // ANCHOR_END: child
 
+    // ANCHOR: broken
     /// The broken twin of [`with_cancel`](Self::with_cancel): it checks the parent, then
     /// registers under a *second* lock. A cancellation between the two misses the child.
     #[cfg(loom)]
@@ -229,7 +234,9 @@ impl Context {
         };
         (child, cancel)
     }
+    // ANCHOR_END: broken
 
+    // ANCHOR: signal
     /// The cancellation state this context follows: its own, or its nearest cancellable
     /// ancestor's.
     fn signal(&self) -> &Signal {
@@ -242,6 +249,7 @@ impl Context {
             }
         }
     }
+    // ANCHOR_END: signal
 
     // ANCHOR: cancel
     /// Ends this context (and, through its signal, every context that follows it).
@@ -295,6 +303,7 @@ impl Context {
         node.parent.as_ref()
     }
 
+    // ANCHOR: err
     /// Why the context ended, or `None` while it lives. Reads the clock: a passed deadline
     /// ends the context here and now (Go's `ctx.Err()`).
     pub fn err(&self) -> Option<Reason> {
@@ -311,6 +320,7 @@ impl Context {
         }
         None
     }
+    // ANCHOR_END: err
 
     // ANCHOR: is_done
     /// Whether the context has ended: one atomic load (and a clock read if it has a deadline),
@@ -412,6 +422,7 @@ impl Context {
     }
 }
 
+// ANCHOR: cancel_handle
 /// Ends its context: by [`cancel`](Cancel::cancel), or when dropped (Go's `defer cancel()`).
 #[must_use = "dropping a Cancel cancels its context at once"]
 pub struct Cancel {
@@ -430,3 +441,4 @@ impl Drop for Cancel {
         self.context.cancel(Reason::Cancelled);
     }
 }
+// ANCHOR_END: cancel_handle

@@ -33,6 +33,7 @@ fn cancel_reaches_every_waiter_and_child(make_child: MakeChild) {
 }
 // ANCHOR_END: model
 
+// ANCHOR: tests
 /// The real `with_cancel` checks the parent and registers under one lock.
 #[test]
 fn cancellation_reaches_every_waiter_and_child() {
@@ -53,3 +54,4 @@ fn loom_catches_the_child_registered_too_late() {
     let output = model::assert_model_fails("broken_check_then_register", "deadlock");
     println!("{output}");
 }
+// ANCHOR_END: tests

@@ -5,6 +5,7 @@ use ch03_context::{Reason, RequestJob, Task, request_pool, router, run_job, work
 use crossbeam_channel::unbounded;
 use test_support::{FAILURE_GUARD, TestServer};
 
+// ANCHOR: hang_up
 /// A client that hangs up mid-request cancels the request's context, and the work — a
 /// one-minute sleep — observes it and stops at once.
 #[test]
@@ -31,7 +32,9 @@ fn hanging_up_cancels_the_work() {
     );
     server.stop();
 }
+// ANCHOR_END: hang_up
 
+// ANCHOR: stop
 /// Stopping the server cancels the work still running, so shutdown does not wait for it.
 #[test]
 fn stopping_the_server_cancels_running_work() {
@@ -56,6 +59,7 @@ fn stopping_the_server_cancels_running_work() {
     server.stop(); // returns once the pool has joined its worker
     assert_eq!(observed.try_recv(), Ok(Err(Reason::Cancelled)));
 }
+// ANCHOR_END: stop
 
 /// Work that finishes answers as before; bad parameters get a 400 naming them.
 #[test]

@@ -86,7 +86,6 @@ fn racing_moves(make_move: Move) {
 fn racing_moves_one_wins() {
     model::check(|| racing_moves(real));
 }
-// ANCHOR_END: tests
 
 /// The broken twin: checked under a read lock, made under a later write lock.
 #[test]
@@ -102,3 +101,4 @@ fn loom_catches_both_moves_winning() {
     let output = model::assert_model_fails("broken_check_then_write", "exactly one of two");
     println!("{output}");
 }
+// ANCHOR_END: tests

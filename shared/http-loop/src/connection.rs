@@ -422,6 +422,7 @@ fn release_if_large(buffer: &mut Vec<u8>) {
     }
 }
 
+// ANCHOR: hang_up_on_drop
 impl Drop for Connection {
     /// A connection closed with requests still at work — an error, a timeout, the server
     /// stopping — counts as a hang-up for them.
@@ -429,3 +430,4 @@ impl Drop for Connection {
         self.pipeline.hang_up();
     }
 }
+// ANCHOR_END: hang_up_on_drop

@@ -98,6 +98,16 @@ impl<T, W: Wake> Handback<T, W> {
     // ANCHOR_END: drain
 
     // ANCHOR: broken
+    /// The twin of [`send`](Self::send) without coalescing: it wakes the loop on every send.
+    /// Correct, but it pays a system call per answer; the loom models show the difference.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn send_waking_every_time_broken(&self, item: T) {
+        self.lock_queue().push(item);
+        self.wake_pending.store(true, Ordering::Release);
+        self.waker.wake();
+    }
+
     /// The broken twin of [`drain_into`](Self::drain_into): it takes the queue and *then* clears
     /// the flag, losing any wake-up that lands in between. Only the loom models call it, to show
     /// that they catch the bug.

@@ -118,6 +118,7 @@ impl Pipeline {
         }
     }
 
+    // ANCHOR: hang_up
     /// The client has hung up: abandons every unanswered request.
     pub(crate) fn hang_up(&mut self) {
         for slot in &mut self.slots {
@@ -126,6 +127,7 @@ impl Pipeline {
             }
         }
     }
+    // ANCHOR_END: hang_up
 
     /// The earliest deadline of an unanswered request.
     pub(crate) fn earliest_deadline(&self) -> Option<Instant> {
@@ -181,6 +183,7 @@ impl Pipeline {
     // ANCHOR_END: order
 }
 
+// ANCHOR: abandon
 /// Calls a handler's abandon callback. It runs on the loop thread (sometimes while a connection
 /// is being dropped), so a panic in it is caught here: it must not end the loop, nor abort the
 /// process by panicking during another panic's unwinding.
@@ -190,6 +193,7 @@ fn abandon(on_abandon: Box<dyn FnOnce(Abandoned) + Send>, why: Abandoned) {
         log::error!("an abandon callback panicked ({why:?})");
     }
 }
+// ANCHOR_END: abandon
 
 #[cfg(test)]
 mod tests {
