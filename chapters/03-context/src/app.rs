@@ -48,7 +48,9 @@ pub fn run_job(job: RequestJob) {
         task,
         responder,
     } = job;
-    let id = ctx.value::<RequestId>("request_id").copied();
+    let id = ctx
+        .value::<RequestId>("request_id")
+        .map_or_else(|| "req-?".to_owned(), ToString::to_string);
     let outcome = match task {
         Task::Primes { limit } => work::count_primes(&ctx, limit).map(|primes| {
             Response::json(
@@ -64,7 +66,7 @@ pub fn run_job(job: RequestJob) {
     match outcome {
         Ok(response) => responder.send(response),
         Err(reason) => {
-            log::debug!("{id:?}: {task:?} stopped: {reason}");
+            log::debug!("{id}: {task:?} stopped: {reason}");
             responder.send(stopped(reason));
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::job::{FieldError, JobId, parse_spec};
 use crate::runner::{JobPool, JobRun, job_pool};
-use crate::store::{JobStore, StoreConfig, TransitionError};
+use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId};
 use ch02_worker_pool::PoolSize;
 use ch03_context::{Cancel, Context, RequestPool};
 use http_loop::{Defer, Method, Reply, Request, Response, Router};
@@ -132,16 +132,19 @@ fn job_result(jobs: &Arc<Jobs>, request: &Request, defer: Defer<'_>) -> Reply {
         return Reply::Now(now);
     }
     let deadline = Instant::now() + wait.unwrap_or_default();
-    let store = Arc::clone(&jobs.store);
+    let waiter = WaiterId::next();
+    let (answer_store, forget_store) = (Arc::clone(&jobs.store), Arc::clone(&jobs.store));
     let (responder, reply) = defer
         .deadline_answer(deadline, move || {
-            store
+            answer_store
                 .result(id)
                 .unwrap_or_else(|| job_not_found(&id.to_string()))
         })
+        // The wait ran out (answered above) or the client hung up: stop keeping its place.
+        .on_abandon(move |_| forget_store.forget_waiter(id, waiter))
         .later();
     // The job may have finished since we looked: the store answers at once if so.
-    if let Err((responder, answer)) = jobs.store.wait_for_result(id, responder) {
+    if let Err((responder, answer)) = jobs.store.wait_for_result(id, waiter, responder) {
         responder.send(answer.unwrap_or_else(|| job_not_found(&id.to_string())));
     }
     reply

@@ -17,4 +17,4 @@ pub mod store;
 
 pub use api::{Jobs, MAX_WAIT, add_routes, router};
 pub use job::{JobId, JobKind, JobSpec, Status, parse_spec};
-pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError};
+pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId};

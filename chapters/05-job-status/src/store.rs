@@ -22,7 +22,9 @@
 //!   entry while the write lock is held — and every reader waits. With one map, one lock and
 //!   no initial capacity, a flood of submissions makes such a stall every time the map doubles.
 //!   Here the store is split into shards (each with its own lock, so a stall or a write blocks
-//!   only a fraction of the jobs) and each shard's map is allocated once at its full size. The
+//!   only a fraction of the jobs) and each shard's map is allocated once at its full size, so
+//!   it never doubles under the lock. (Under heavy insert-and-evict churn the map may still
+//!   tidy its deleted slots in place, once in a while — microseconds at a shard's size.) The
 //!   bench (`benches/store.rs`) measures both.
 
 use crate::job::{JobId, JobKind, Status};
@@ -44,7 +46,8 @@ pub struct StoreConfig {
     pub shards: usize,
     /// How long a finished job is kept.
     pub ttl: Duration,
-    /// Allocate each shard's map at its full size up front (no rehash under the lock).
+    /// Allocate each shard's map at its full size up front, so it never doubles under the
+    /// lock.
     pub preallocate: bool,
 }
 
@@ -117,8 +120,9 @@ struct Record {
     error: Option<String>,
     /// Cancels the job's context: `DELETE`, or the server stopping. Dropped when it finishes.
     cancel: Option<Cancel>,
-    /// Long polls waiting for the result; answered when the job finishes.
-    waiters: Vec<Responder>,
+    /// Long polls waiting for the result; answered when the job finishes, or forgotten when
+    /// their wait runs out or their client hangs up.
+    waiters: Vec<(WaiterId, Responder)>,
     finished_at: Option<Instant>,
 }
 // ANCHOR_END: record
@@ -132,6 +136,20 @@ struct Shard {
 
 /// The most long polls one job holds at once; more get their answer ("not yet") at once.
 pub const MAX_WAITERS_PER_JOB: usize = 64;
+
+/// Names one long poll, so that it can be forgotten when its wait is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaiterId(u64);
+
+impl WaiterId {
+    /// A new id, distinct from every other of this process.
+    pub fn next() -> WaiterId {
+        // Not a sync_shim atomic: the ids only have to differ, and a static cannot hold one of
+        // loom's atomics.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        WaiterId(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
 
 /// Jobs by id, in shards, each behind its own `RwLock`.
 pub struct JobStore {
@@ -317,7 +335,7 @@ impl JobStore {
         }; // the write lock is released here
         drop(cancel); // cancels the job's context, if its work is still running
         if let Some(answer) = answer {
-            for waiter in waiters {
+            for (_, waiter) in waiters {
                 waiter.send(answer.clone());
             }
         }
@@ -360,9 +378,9 @@ impl JobStore {
     }
 
     // ANCHOR: wait_for_result
-    /// For a long poll: the answer now if the job has finished, or else keeps `responder` to
-    /// answer when it does. `Err` gives the responder back when the job is unknown, or holds
-    /// as many waiters as it may.
+    /// For a long poll: the answer now if the job has finished, or else keeps `responder`,
+    /// named `waiter`, to answer when it does. `Err` gives the responder back when the job is
+    /// unknown, or holds as many waiters as it may.
     ///
     /// # Errors
     ///
@@ -370,6 +388,7 @@ impl JobStore {
     pub fn wait_for_result(
         &self,
         id: JobId,
+        waiter: WaiterId,
         responder: Responder,
     ) -> Result<(), (Responder, Option<Response>)> {
         let mut shard = self.write(id);
@@ -380,8 +399,17 @@ impl JobStore {
             let answer = result_response(id, record);
             return Err((responder, Some(answer)));
         }
-        record.waiters.push(responder);
+        record.waiters.push((waiter, responder));
         Ok(())
+    }
+
+    /// Forgets a long poll that no longer waits: its deadline passed (the loop answered it)
+    /// or its client hung up. Without this, a client polling a long job in a loop would fill
+    /// the job's waiting list with answered polls.
+    pub fn forget_waiter(&self, id: JobId, waiter: WaiterId) {
+        if let Some(record) = self.write(id).jobs.get_mut(&id) {
+            record.waiters.retain(|(waiting, _)| *waiting != waiter);
+        }
     }
     // ANCHOR_END: wait_for_result
 

@@ -242,3 +242,36 @@ fn a_bad_wait_is_400() {
     }
     server.stop();
 }
+
+/// Long polls whose wait ran out give their place back: after many of them, a new long poll
+/// still waits — it is answered when the job ends, not at once.
+#[test]
+fn expired_long_polls_do_not_fill_the_waiting_list() {
+    let server = default_server();
+    let mut client = server.client();
+    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    for _ in 0..ch05_job_status::store::MAX_WAITERS_PER_JOB + 6 {
+        assert_eq!(
+            client.get(&format!("/jobs/{id}/result?wait=1ms")).status,
+            409
+        );
+    }
+    let mut waiter = server.client();
+    waiter.send(format!(
+        "GET /jobs/{id}/result?wait=30s HTTP/1.1\r\nHost: t\r\n\r\n"
+    ));
+    // The poll is registered once the loop has read it; a request on the same connection as
+    // the DELETE cannot overtake it, so check the job is still running first.
+    assert_eq!(
+        client.get(&format!("/jobs/{id}")).json()["status"],
+        "running"
+    );
+    client.request("DELETE", &format!("/jobs/{id}"), b"");
+    let answer = waiter.read_answer();
+    assert_eq!(
+        answer.json()["status"],
+        "cancelled",
+        "the poll waited for the end instead of being answered at once as `running`"
+    );
+    server.stop();
+}
