@@ -7,7 +7,7 @@
 //!                     │   conn N ready    → slab[N].drive(): read, parse,         │
 //!                     │                     dispatch, flush, write                │
 //!                     │   WAKER ready     → hand-back drain → fill slots → drive  │
-//!                     │   deadline due    → 408 / close                           │
+//!                     │   deadline due    → 408 / 504 / close                     │
 //!                     └──────────▲───────────────────────────┬────────────────────┘
 //!                                │ Responder::send + wake     │ Reply::Later
 //!                     ┌──────────┴───────────────────────────▼────────────────────┐
