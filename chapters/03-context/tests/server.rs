@@ -2,31 +2,48 @@
 
 use ch02_worker_pool::{PoolSize, WorkerPool};
 use ch03_context::{Reason, RequestJob, Task, request_pool, router, run_job, work};
-use crossbeam_channel::unbounded;
+use crossbeam_channel::{Receiver, unbounded};
 use test_support::{FAILURE_GUARD, TestServer};
+
+/// A server whose `/sleep` work reports to the test when it starts and how it ended.
+struct Observed {
+    server: TestServer,
+    started: Receiver<()>,
+    ended: Receiver<Result<(), Reason>>,
+}
+
+fn observed_server() -> Observed {
+    let (started_tx, started) = unbounded();
+    let (ended_tx, ended) = unbounded();
+    let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
+        let Task::Sleep { duration } = job.task else {
+            return run_job(job);
+        };
+        // Not every test listens for the start.
+        let _ = started_tx.send(());
+        ended_tx
+            .send(work::sleep(&job.ctx, duration))
+            .expect("the test is listening");
+    })
+    .expect("a worker");
+    Observed {
+        server: TestServer::start(router(pool)),
+        started,
+        ended,
+    }
+}
 
 // ANCHOR: hang_up
 /// A client that hangs up mid-request cancels the request's context, and the work — a
 /// one-minute sleep — observes it and stops at once.
 #[test]
 fn hanging_up_cancels_the_work() {
-    let (observed_tx, observed) = unbounded();
-    let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
-        let Task::Sleep { duration } = job.task else {
-            return run_job(job);
-        };
-        observed_tx
-            .send(work::sleep(&job.ctx, duration))
-            .expect("the test is listening");
-    })
-    .expect("a worker");
-    let server = TestServer::start(router(pool));
-
+    let Observed { server, ended, .. } = observed_server();
     let mut client = server.client();
     client.send("GET /sleep?ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n");
     drop(client); // hang up
     assert_eq!(
-        observed.recv_timeout(FAILURE_GUARD),
+        ended.recv_timeout(FAILURE_GUARD),
         Ok(Err(Reason::Cancelled)),
         "the work saw the cancellation (a timeout here means it slept on)"
     );
@@ -38,26 +55,18 @@ fn hanging_up_cancels_the_work() {
 /// Stopping the server cancels the work still running, so shutdown does not wait for it.
 #[test]
 fn stopping_the_server_cancels_running_work() {
-    let (started_tx, started) = unbounded();
-    let (observed_tx, observed) = unbounded();
-    let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
-        let Task::Sleep { duration } = job.task else {
-            return run_job(job);
-        };
-        started_tx.send(()).expect("the test is listening");
-        observed_tx
-            .send(work::sleep(&job.ctx, duration))
-            .expect("the test is listening");
-    })
-    .expect("a worker");
-    let server = TestServer::start(router(pool));
+    let Observed {
+        server,
+        started,
+        ended,
+    } = observed_server();
     let mut client = server.client();
     client.send("GET /sleep?ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n");
     started
         .recv_timeout(FAILURE_GUARD)
         .expect("the work started");
     server.stop(); // returns once the pool has joined its worker
-    assert_eq!(observed.try_recv(), Ok(Err(Reason::Cancelled)));
+    assert_eq!(ended.try_recv(), Ok(Err(Reason::Cancelled)));
 }
 // ANCHOR_END: stop
 
