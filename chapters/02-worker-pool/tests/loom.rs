@@ -86,6 +86,7 @@ fn every_item_taken_once(close: Close) {
     taken.sort_unstable();
     assert_eq!(taken, [1, 2]);
 }
+// ANCHOR_END: exactly_once
 
 /// The real queue: every item once, every worker out.
 #[test]

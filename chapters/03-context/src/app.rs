@@ -40,34 +40,53 @@ pub struct RequestJob {
 }
 // ANCHOR_END: job
 
+/// How a job went, for the pool's logs and for tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ran {
+    /// The task ran to its end and the answer was sent.
+    Finished,
+    /// The context had ended before the task started: it never ran.
+    NotStarted(Reason),
+    /// The context ended while the task ran: it stopped part-way.
+    Stopped(Reason),
+}
+
 // ANCHOR: run_job
 /// Runs one job on a worker, observing its context, and answers.
-pub fn run_job(job: RequestJob) {
-    let RequestJob {
-        ctx,
-        task,
-        responder,
-    } = job;
+pub fn run_job(job: RequestJob) -> Ran {
+    let (ran, response) = run_task(&job.ctx, job.task);
+    job.responder.send(response);
+    ran
+}
+
+/// Does `task` under `ctx`, and says how it went and what to answer.
+pub fn run_task(ctx: &Context, task: Task) -> (Ran, Response) {
     let id = ctx
         .value::<RequestId>("request_id")
         .map_or_else(|| "req-?".to_owned(), ToString::to_string);
+    // Between operations: a job that waited in the queue while its client left, or past its
+    // deadline, is not started at all.
+    if let Some(reason) = ctx.err() {
+        log::debug!("{id}: {task:?} not started: {reason}");
+        return (Ran::NotStarted(reason), stopped(reason));
+    }
     let outcome = match task {
-        Task::Primes { limit } => work::count_primes(&ctx, limit).map(|primes| {
+        Task::Primes { limit } => work::count_primes(ctx, limit).map(|primes| {
             Response::json(
                 200,
                 &serde_json::json!({ "limit": limit, "primes": primes }),
             )
         }),
-        Task::Sleep { duration } => work::sleep(&ctx, duration).map(|()| {
+        Task::Sleep { duration } => work::sleep(ctx, duration).map(|()| {
             let slept_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
             Response::json(200, &serde_json::json!({ "slept_ms": slept_ms }))
         }),
     };
     match outcome {
-        Ok(response) => responder.send(response),
+        Ok(response) => (Ran::Finished, response),
         Err(reason) => {
             log::debug!("{id}: {task:?} stopped: {reason}");
-            responder.send(stopped(reason));
+            (Ran::Stopped(reason), stopped(reason))
         }
     }
 }
@@ -97,7 +116,9 @@ pub type RequestPool = WorkerPool<RequestJob>;
 ///
 /// When the OS refuses a worker thread.
 pub fn request_pool(size: PoolSize) -> io::Result<RequestPool> {
-    WorkerPool::new("worker", size.workers, size.queue, run_job)
+    WorkerPool::new("worker", size.workers, size.queue, |job| {
+        run_job(job);
+    })
 }
 
 // ANCHOR: jobs

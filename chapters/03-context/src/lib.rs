@@ -19,7 +19,7 @@ pub mod context;
 pub mod work;
 
 pub use app::{
-    DeadlinePolicy, RequestJob, RequestJobs, RequestPool, SLEEP_MAX, Task, request_pool, router,
-    routes, run_job, stopped,
+    DeadlinePolicy, Ran, RequestJob, RequestJobs, RequestPool, SLEEP_MAX, Task, request_pool,
+    router, routes, run_job, run_task, stopped,
 };
 pub use context::{Cancel, Context, Never, Reason};

@@ -24,7 +24,8 @@ pub fn sleep(ctx: &Context, duration: Duration) -> Result<(), Reason> {
 // ANCHOR_END: sleep
 
 // ANCHOR: count_primes
-/// Counts the primes below `limit`, stopping within a millisecond once the context ends.
+/// Counts the primes below `limit`, stopping within one crossing-out pass of the sieve once the
+/// context ends.
 ///
 /// # Errors
 ///

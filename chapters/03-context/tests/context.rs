@@ -1,6 +1,6 @@
 //! The context's contract, case by case, as Go's `context` package states it.
 
-use ch03_context::{Context, Reason};
+use ch03_context::{Context, Ran, Reason, Task, run_task};
 use crossbeam_channel::select;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -134,4 +134,29 @@ fn every_waiter_wakes() {
     for waiter in waiters {
         assert_eq!(waiter.join().expect("no panic"), Reason::Cancelled);
     }
+}
+
+/// Between operations: work whose context has already ended is not started at all — not even
+/// the first pass of a ten-million-number sieve.
+#[test]
+fn work_whose_context_ended_is_not_started() {
+    let (ctx, cancel) = Context::background().with_cancel();
+    cancel.cancel();
+    let (ran, answer) = run_task(&ctx, Task::Primes { limit: 10_000_000 });
+    assert_eq!(ran, Ran::NotStarted(Reason::Cancelled));
+    assert_eq!(answer.status(), 503);
+}
+
+/// Work whose context ends while it runs stops part-way, and says why.
+#[test]
+fn work_stops_part_way_when_its_context_ends() {
+    let (ctx, _cancel) = Context::background().with_timeout(Duration::from_millis(5));
+    let (ran, answer) = run_task(
+        &ctx,
+        Task::Sleep {
+            duration: FAILURE_GUARD,
+        },
+    );
+    assert_eq!(ran, Ran::Stopped(Reason::DeadlineExceeded));
+    assert_eq!(answer.status(), 504);
 }

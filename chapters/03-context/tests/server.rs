@@ -5,6 +5,7 @@ use ch03_context::{Reason, RequestJob, Task, request_pool, router, run_job, work
 use crossbeam_channel::{Receiver, unbounded};
 use test_support::{FAILURE_GUARD, TestServer};
 
+// ANCHOR: observed
 /// A server whose `/sleep` work reports to the test when it starts and how it ended.
 struct Observed {
     server: TestServer,
@@ -17,7 +18,8 @@ fn observed_server() -> Observed {
     let (ended_tx, ended) = unbounded();
     let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
         let Task::Sleep { duration } = job.task else {
-            return run_job(job);
+            run_job(job);
+            return;
         };
         // Not every test listens for the start.
         let _ = started_tx.send(());
@@ -32,6 +34,7 @@ fn observed_server() -> Observed {
         ended,
     }
 }
+// ANCHOR_END: observed
 
 // ANCHOR: hang_up
 /// A client that hangs up mid-request cancels the request's context, and the work — a

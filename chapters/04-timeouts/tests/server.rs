@@ -14,7 +14,8 @@ fn past_its_deadline_a_request_gets_504_and_its_work_stops() {
     let (observed_tx, observed) = unbounded();
     let pool = WorkerPool::new("worker", 1, 4, move |job: RequestJob| {
         let Task::Sleep { duration } = job.task else {
-            return run_job(job);
+            run_job(job);
+            return;
         };
         let outcome = work::sleep(&job.ctx, duration);
         // The worker's own 504 and the loop's race to the slot: both say the same.

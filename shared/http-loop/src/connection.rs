@@ -156,6 +156,12 @@ impl Connection {
                 return Next::Close;
             }
             self.dispatch(key, cx);
+            if self.peer_closed {
+                // The client will send nothing more: abandon the requests still at work —
+                // after `dispatch`, so that requests read in the same call as the end of the
+                // stream are abandoned too, not only those dispatched earlier.
+                self.pipeline.hang_up();
+            }
             self.flush(cx.date);
             if self.write(cx.now).is_err() {
                 return Next::Close;
@@ -204,8 +210,6 @@ impl Connection {
                 Ok(0) => {
                     self.peer_closed = true;
                     self.read_ready = false;
-                    // The client will send nothing more: tell the requests still at work.
-                    self.pipeline.hang_up();
                     return Ok(());
                 }
                 Ok(n) => {
