@@ -3,6 +3,8 @@
 //! A chapter is added here when it lands; from then on the refusal and robustness tests in
 //! `tests/` run against its server too.
 
+use ch02_worker_pool::PoolSize;
+use ch05_job_status::StoreConfig;
 use http_loop::Config;
 use test_support::TestServer;
 
@@ -23,38 +25,32 @@ pub const CHAPTERS: &[Chapter] = &[
     Chapter {
         name: "ch02-worker-pool",
         start: |config| {
-            let pool = ch02_worker_pool::primes_pool(ch02_worker_pool::PoolSize::default())
-                .expect("worker threads");
+            let pool = ch02_worker_pool::primes_pool(PoolSize::default()).expect("workers");
             TestServer::start_with(ch02_worker_pool::router(pool), config)
         },
     },
     Chapter {
         name: "ch03-context",
-        start: |config| {
-            let pool = ch03_context::request_pool(ch02_worker_pool::PoolSize::default())
-                .expect("worker threads");
-            TestServer::start_with(ch03_context::router(pool), config)
-        },
+        start: |config| TestServer::start_with(ch03_context::router(request_pool()), config),
     },
     Chapter {
         name: "ch04-timeouts",
-        start: |config| {
-            let pool = ch03_context::request_pool(ch02_worker_pool::PoolSize::default())
-                .expect("worker threads");
-            TestServer::start_with(ch04_timeouts::router(pool), config)
-        },
+        start: |config| TestServer::start_with(ch04_timeouts::router(request_pool()), config),
     },
     Chapter {
         name: "ch05-job-status",
         start: |config| {
-            let size = ch02_worker_pool::PoolSize::default();
-            let requests = ch03_context::request_pool(size).expect("worker threads");
-            let jobs = ch05_job_status::Jobs::new(ch05_job_status::StoreConfig::default(), size)
-                .expect("job worker threads");
-            TestServer::start_with(ch05_job_status::router(requests, jobs), config)
+            let jobs = ch05_job_status::Jobs::new(StoreConfig::default(), PoolSize::default())
+                .expect("job workers");
+            TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
         },
     },
 ];
+
+/// The request pool of chapters 3 to 5, at its default size.
+fn request_pool() -> ch03_context::RequestPool {
+    ch03_context::request_pool(PoolSize::default()).expect("workers")
+}
 
 // ANCHOR: for_each_chapter
 /// Runs `test` against each chapter's server, started with `config`, and then checks that the

@@ -68,6 +68,8 @@ pub(crate) struct EventLoop {
     scratch: Box<[u8]>,
     /// Answers taken from the hand-back, reused from one wake-up to the next.
     completions: Vec<Completion>,
+    /// The connections those answers belong to, likewise reused: no allocation per wake-up.
+    touched: Vec<Key>,
     /// When to try `accept` again after running out of file descriptors.
     accept_paused_until: Option<Instant>,
     /// What a connection beyond `max_connections` is told before it is closed.
@@ -112,6 +114,7 @@ impl EventLoop {
             config,
             scratch: vec![0; 64 * 1024].into_boxed_slice(),
             completions: Vec::new(),
+            touched: Vec::new(),
             accept_paused_until: None,
             refusal,
             date: DateCache::default(),
@@ -226,7 +229,7 @@ impl EventLoop {
     fn take_completions(&mut self, now: Instant) {
         let mut completions = std::mem::take(&mut self.completions);
         self.shared.drain_into(&mut completions);
-        let mut touched = Vec::with_capacity(completions.len());
+        let mut touched = std::mem::take(&mut self.touched);
         for completion in completions.drain(..) {
             // A connection that closed meanwhile (or whose slot now holds another
             // connection, under a new generation) is not found: the answer is dropped.
@@ -238,9 +241,11 @@ impl EventLoop {
         self.completions = completions;
         touched.sort_unstable_by_key(|key| key.index);
         touched.dedup();
-        for key in touched {
+        for &key in &touched {
             self.drive(key, now);
         }
+        touched.clear();
+        self.touched = touched;
     }
     // ANCHOR_END: take_completions
 
