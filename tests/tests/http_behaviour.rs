@@ -198,3 +198,57 @@ fn hanging_up_calls_the_callback_of_unanswered_requests_only() {
         "the answered request's callback never ran"
     );
 }
+
+/// A client beyond the connection limit whose request is already in the server's socket when
+/// the loop accepts it still reads the whole 503 and then a clean end of stream — not a reset,
+/// which closing with its request unread would send, and which can destroy the 503.
+#[test]
+fn a_refused_connection_with_its_request_unread_is_closed_without_a_reset() {
+    use http_loop::Config;
+    use std::io::{ErrorKind, Read, Write};
+    // To make "the request arrives before the accept" certain rather than likely, the test
+    // holds the loop inside a handler (a handler must never block the loop; here it is the
+    // point) while the refused client connects and sends; the kernel completes the handshake
+    // and buffers the request without the loop.
+    let (entered_tx, entered) = crossbeam_channel::bounded(0);
+    let (release_tx, release) = crossbeam_channel::bounded::<()>(0);
+    let router = Router::new().route(Method::Get, "/hold-the-loop", move |_, _| {
+        entered_tx.send(()).expect("the test waits for this");
+        let _ = release.recv_timeout(test_support::FAILURE_GUARD);
+        Reply::Now(Response::text(200, "released"))
+    });
+    let config = Config {
+        max_connections: 1,
+        ..Config::default()
+    };
+    let server = TestServer::start_with(router, config);
+    let mut holder = server.client();
+    holder.send("GET /hold-the-loop HTTP/1.1\r\nHost: t\r\n\r\n");
+    entered.recv().expect("the loop runs the handler");
+
+    let mut refused = std::net::TcpStream::connect(server.addr()).expect("the backlog accepts");
+    refused
+        .set_read_timeout(Some(test_support::FAILURE_GUARD))
+        .expect("a socket option");
+    refused
+        .write_all(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("the kernel buffers the request");
+    release_tx.send(()).expect("the handler waits for this");
+    assert_eq!(holder.read_answer().status, 200);
+
+    let mut received = Vec::new();
+    let ended = loop {
+        let mut buf = [0; 1024];
+        match refused.read(&mut buf) {
+            Ok(0) => break Ok(()),
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => break Err(e),
+            Err(e) => panic!("reading the refusal failed: {e}"),
+        }
+    };
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 503"), "got {text:?}");
+    assert!(text.contains("too_many_connections"), "got {text:?}");
+    assert!(ended.is_ok(), "the refusal ended in a reset: {ended:?}");
+    server.stop();
+}

@@ -203,8 +203,9 @@ fn idle_connections_are_closed() {
     });
 }
 
-/// Beyond the connection limit, a new connection gets a JSON 503 and is closed; the ones
-/// already open are served on.
+/// Beyond the connection limit, a new connection that sends a request gets a JSON 503 and is
+/// closed; the ones already open are served on. (That the close is clean even when the request
+/// is still unread: `http_behaviour.rs`.)
 #[test]
 fn connections_beyond_the_limit_are_refused_cleanly() {
     let config = Config {
@@ -218,6 +219,7 @@ fn connections_beyond_the_limit_are_refused_cleanly() {
             assert_eq!(client.get("/health").status, 200);
         }
         let mut refused = server.client();
+        refused.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
         let answer = refused.read_answer();
         assert_eq!(answer.status, 503);
         assert_eq!(answer.error_code(), "too_many_connections");

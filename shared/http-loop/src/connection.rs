@@ -99,6 +99,8 @@ pub(crate) struct Connection {
     last_activity: Instant,
     /// The earliest entry this connection has in the loop's timer heap.
     pub(crate) scheduled: Option<Instant>,
+    /// Accepted beyond the connection limit, only to be refused (see [`Connection::refused`]).
+    beyond_limit: bool,
 }
 
 impl Connection {
@@ -121,7 +123,24 @@ impl Connection {
             lingering_since: None,
             last_activity: now,
             scheduled: None,
+            beyond_limit: false,
         }
+    }
+
+    /// A connection accepted beyond the connection limit. Its one answer is `refusal`, and it
+    /// then closes the way every refused connection does, with a lingering close: the client
+    /// may already have sent its request, and closing with those bytes unread would send a
+    /// reset that can destroy the refusal before the client reads it.
+    pub(crate) fn refused(socket: TcpStream, now: Instant, refusal: Response) -> Connection {
+        let mut connection = Connection::new(socket, now);
+        connection.beyond_limit = true;
+        connection.refuse(refusal);
+        connection
+    }
+
+    /// Whether this connection was accepted beyond the connection limit, only to be refused.
+    pub(crate) fn is_beyond_limit(&self) -> bool {
+        self.beyond_limit
     }
 
     pub(crate) fn socket(&mut self) -> &mut TcpStream {

@@ -25,13 +25,12 @@ use crate::connection::{Connection, Context, Next};
 use crate::dates::DateCache;
 use crate::handback::Handback;
 use crate::handler::Handler;
-use crate::pipeline::Framing;
 use crate::response::Response;
 use crate::slab::{Key, Slab};
 use crate::timers::Timers;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
-use std::io::{self, Write};
+use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -43,6 +42,10 @@ const WAKER: Token = Token(1);
 const FIRST_CONNECTION: usize = 2;
 /// How long to stop accepting when the process is out of file descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Most connections open at once beyond `max_connections`, each only to be told 503. A refused
+/// connection lives for one tiny write and a lingering close (at most `linger_timeout`), but
+/// it still holds a file descriptor: past this many, a new one is closed at once, unanswered.
+const MAX_REFUSING: usize = 1024;
 
 /// An answer computed on another thread, on its way back to the loop.
 pub(crate) struct Completion {
@@ -72,8 +75,8 @@ pub(crate) struct EventLoop {
     touched: Vec<Key>,
     /// When to try `accept` again after running out of file descriptors.
     accept_paused_until: Option<Instant>,
-    /// What a connection beyond `max_connections` is told before it is closed.
-    refusal: Vec<u8>,
+    /// How many of `connections` were accepted beyond `max_connections`, only to be refused.
+    refusing: usize,
     /// The `Date` header's value, refreshed once per loop turn.
     date: DateCache,
 }
@@ -89,21 +92,6 @@ impl EventLoop {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
-        let mut refusal = Vec::new();
-        Response::error(
-            503,
-            "too_many_connections",
-            "the server is at its connection limit",
-        )
-        .with_header("Retry-After", "1")
-        .write_to(
-            &mut refusal,
-            Framing {
-                last: true,
-                ..Framing::default()
-            },
-            "",
-        );
         Ok(EventLoop {
             poll,
             listener,
@@ -116,7 +104,7 @@ impl EventLoop {
             completions: Vec::new(),
             touched: Vec::new(),
             accept_paused_until: None,
-            refusal,
+            refusing: 0,
             date: DateCache::default(),
         })
     }
@@ -184,7 +172,7 @@ impl EventLoop {
     /// Accepts every pending connection (edge-triggered: until `WouldBlock`).
     fn accept(&mut self, now: Instant) {
         while self.accept_paused_until.is_none() {
-            let (mut socket, _peer) = match self.listener.accept() {
+            let (socket, _peer) = match self.listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -197,15 +185,20 @@ impl EventLoop {
                     return;
                 }
             };
-            if self.connections.len() >= self.config.max_connections {
-                // Refused cleanly: a JSON 503, then close. The answer is tiny and the socket's
-                // send buffer is empty, so one non-blocking write takes all of it.
-                let _ = socket.write(&self.refusal);
-                continue;
-            }
             // Answers are small and written whole: do not let Nagle's algorithm hold them back.
             let _ = socket.set_nodelay(true);
-            let key = self.connections.insert(Connection::new(socket, now));
+            let connection = if self.connections.len() - self.refusing < self.config.max_connections
+            {
+                Connection::new(socket, now)
+            } else if self.refusing < MAX_REFUSING {
+                // Refused cleanly: a JSON 503 as the connection's only answer, then the
+                // lingering close of every refusal (see `Connection::refused`).
+                self.refusing += 1;
+                Connection::refused(socket, now, too_many_connections())
+            } else {
+                continue; // Dropping the socket closes it.
+            };
+            let key = self.connections.insert(connection);
             let Some(connection) = self.connections.get_mut(key) else {
                 continue;
             };
@@ -216,7 +209,7 @@ impl EventLoop {
                     .register(connection.socket(), token, Interest::READABLE);
             if let Err(e) = registered {
                 log::warn!("could not register a connection: {e}");
-                self.connections.remove(key);
+                self.close(key);
                 continue;
             }
             self.drive(key, now);
@@ -270,8 +263,7 @@ impl EventLoop {
     /// After a connection changed: close it, or register the interest and deadline it needs.
     fn settle(&mut self, key: Key, next: Next) {
         if next == Next::Close {
-            // Dropping the socket closes it, which also removes it from the `Poll`.
-            self.connections.remove(key);
+            self.close(key);
             return;
         }
         let Some(connection) = self.connections.get_mut(key) else {
@@ -291,7 +283,7 @@ impl EventLoop {
                 .reregister(connection.socket(), token, interest)
                 .is_err()
             {
-                self.connections.remove(key);
+                self.close(key);
                 return;
             }
         }
@@ -304,6 +296,17 @@ impl EventLoop {
         }
     }
     // ANCHOR_END: settle
+
+    /// Closes a connection: dropping its socket also removes it from the `Poll`.
+    fn close(&mut self, key: Key) {
+        if self
+            .connections
+            .remove(key)
+            .is_some_and(|connection| connection.is_beyond_limit())
+        {
+            self.refusing -= 1;
+        }
+    }
 
     // ANCHOR: expire
     /// Acts on every deadline that has fallen due.
@@ -329,4 +332,10 @@ impl EventLoop {
         }
     }
     // ANCHOR_END: expire
+}
+
+/// What a connection beyond `max_connections` is told.
+fn too_many_connections() -> Response {
+    let message = "the server is at its connection limit";
+    Response::error(503, "too_many_connections", message).with_header("Retry-After", "1")
 }

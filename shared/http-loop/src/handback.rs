@@ -36,8 +36,9 @@ pub trait Wake: Send + Sync {
 
 impl Wake for mio::Waker {
     fn wake(&self) {
-        // Waking writes to an eventfd; it fails only if the eventfd counter would overflow,
-        // which means the loop has not run for 2^64 wake-ups. Nothing useful to do but say so.
+        // Waking writes to an eventfd. mio already handles a full counter (it resets the
+        // eventfd and writes again), so what reaches us is a real failure of the system call,
+        // such as a closed descriptor: nothing useful to do but say so.
         if let Err(error) = mio::Waker::wake(self) {
             log::error!("could not wake the event loop: {error}");
         }

@@ -1,0 +1,3 @@
+module bookgo
+
+go 1.19
