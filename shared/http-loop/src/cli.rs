@@ -5,7 +5,7 @@
 
 use crate::server::RunningServer;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 
 /// The address a chapter's server listens on unless told otherwise.
@@ -48,13 +48,25 @@ impl Args {
         let mut parser = lexopt::Parser::from_args(args);
         while let Some(arg) = parser.next()? {
             match arg {
-                Short('a') | Long("addr") => addr = parser.value()?.parse()?,
+                Short('a') | Long("addr") => addr = resolve(&parser.value()?.string()?)?,
                 Short('h') | Long("help") => return Ok(None),
                 _ => return Err(arg.unexpected()),
             }
         }
         Ok(Some(Args { addr }))
     }
+}
+
+/// The address `HOST:PORT` names: an IP address as it is, a host name (`localhost:9000`) by
+/// the system's resolver, first answer first.
+fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
+    let invalid = |why: String| lexopt::Error::from(format!("--addr {text:?}: {why}"));
+    let mut addrs = text.to_socket_addrs().map_err(|error| {
+        invalid(format!("{error} (expected HOST:PORT, e.g. 127.0.0.1:8080 or localhost:8080)"))
+    })?;
+    addrs
+        .next()
+        .ok_or_else(|| invalid("the name has no address".to_owned()))
 }
 
 /// What every chapter's `main` does once it has tried to start its server: report a failure,
@@ -101,7 +113,10 @@ mod tests {
         let set = parse(&["--addr", "127.0.0.1:0"]).unwrap().unwrap();
         assert_eq!(set.addr.port(), 0);
         assert!(parse(&["--help"]).unwrap().is_none());
+        let named = parse(&["--addr", "localhost:9000"]).unwrap().unwrap();
+        assert!(named.addr.ip().is_loopback() && named.addr.port() == 9000);
         assert!(parse(&["--addr", "nowhere"]).is_err());
+        assert!(parse(&["--addr", "127.0.0.1"]).is_err());
         assert!(parse(&["--port"]).is_err());
     }
 }
