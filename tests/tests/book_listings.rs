@@ -77,26 +77,118 @@ fn every_include_names_an_existing_file_and_anchor() {
     assert!(checked > 0, "the book includes no listing at all");
 }
 
-/// Rust code in the book comes from the project by include; a hand-typed block could drift.
+/// Rust and Go code in the book comes from the project by include; a hand-typed block could
+/// drift, and would not be compiled, vetted or tested.
 #[test]
-fn no_hand_typed_rust_listing() {
-    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src");
-    for chapter in chapters(&book) {
-        let text = fs::read_to_string(&chapter).expect("a readable chapter");
-        let mut in_rust = false;
+fn no_hand_typed_rust_or_go_listing() {
+    for (chapter, text) in book_chapters() {
+        let mut in_code = false;
         for (number, line) in text.lines().enumerate() {
             let trimmed = line.trim();
-            if trimmed.starts_with("```rust") {
-                in_rust = true;
+            if trimmed.starts_with("```rust") || trimmed.starts_with("```go") {
+                in_code = true;
             } else if trimmed.starts_with("```") {
-                in_rust = false;
-            } else if in_rust && !trimmed.is_empty() && !trimmed.starts_with("{{#") {
+                in_code = false;
+            } else if in_code && !trimmed.is_empty() && !trimmed.starts_with("{{#") {
                 panic!(
-                    "{}:{}: a Rust block holds typed code; include it from a compiled file",
+                    "{}:{}: a code block holds typed code; include it from a compiled file",
                     chapter.display(),
                     number + 1
                 );
             }
         }
     }
+}
+
+/// The most lines a listing may show: a listing is read, not scrolled.
+const MAX_LISTING_LINES: usize = 45;
+
+/// Every listing is numbered and captioned (`**Listing 3.2** — …` on the line before it), the
+/// numbers of a chapter run 1, 2, 3 … without a gap, and no listing is longer than
+/// [`MAX_LISTING_LINES`].
+#[test]
+fn every_listing_is_numbered_captioned_and_short() {
+    for (chapter, text) in book_chapters() {
+        let lines: Vec<&str> = text.lines().collect();
+        let mut last_number: std::collections::HashMap<String, u32> = Default::default();
+        for (index, line) in lines.iter().enumerate() {
+            let trimmed = line.trim();
+            if !(trimmed.starts_with("```rust") || trimmed.starts_with("```go")) {
+                continue;
+            }
+            let at = format!("{}:{}", chapter.display(), index + 1);
+            let caption = lines[..index]
+                .iter()
+                .rev()
+                .map(|line| line.trim())
+                .find(|line| !line.is_empty())
+                .unwrap_or_default();
+            let label = caption
+                .strip_prefix("**Listing ")
+                .and_then(|rest| rest.split_once("**"))
+                .map(|(label, _)| label)
+                .unwrap_or_else(|| panic!("{at}: a listing without a `**Listing N.M**` caption"));
+            let (chapter_label, number) = label
+                .rsplit_once('.')
+                .unwrap_or_else(|| panic!("{at}: listing label {label:?} is not N.M"));
+            let number: u32 = number
+                .parse()
+                .unwrap_or_else(|_| panic!("{at}: listing label {label:?} is not N.M"));
+            let expected = last_number.get(chapter_label).map_or(1, |last| last + 1);
+            assert_eq!(number, expected, "{at}: listing {label} out of sequence");
+            last_number.insert(chapter_label.to_owned(), number);
+            let block: String = lines[index + 1..]
+                .iter()
+                .take_while(|line| !line.trim().starts_with("```"))
+                .map(|line| format!("{line}\n"))
+                .collect();
+            for include in includes(&block) {
+                let shown = listing_length(&chapter, &include);
+                assert!(
+                    shown <= MAX_LISTING_LINES,
+                    "{at}: listing {label} shows {shown} lines (at most {MAX_LISTING_LINES}): \
+                     split its anchor"
+                );
+            }
+        }
+    }
+}
+
+/// How many lines an include shows: its anchored region, without anchor markers.
+fn listing_length(chapter: &Path, include: &str) -> usize {
+    let (file, anchor) = match include.split_once(':') {
+        Some((file, anchor)) => (file, Some(anchor)),
+        None => (include, None),
+    };
+    let target = chapter.parent().expect("a folder").join(file);
+    let source = fs::read_to_string(&target).unwrap_or_default();
+    let is_marker = |line: &str| line.contains("ANCHOR: ") || line.contains("ANCHOR_END: ");
+    let Some(anchor) = anchor else {
+        return source.lines().filter(|line| !is_marker(line)).count();
+    };
+    let mut shown = 0;
+    let mut inside = false;
+    for line in source.lines() {
+        let trimmed = line.trim_end();
+        if trimmed.ends_with(&format!("ANCHOR: {anchor}")) {
+            inside = true;
+        } else if trimmed.ends_with(&format!("ANCHOR_END: {anchor}")) {
+            inside = false;
+        } else if inside && !is_marker(line) {
+            shown += 1;
+        }
+    }
+    shown
+}
+
+/// Every markdown file of the book, with its text.
+fn book_chapters() -> Vec<(PathBuf, String)> {
+    let book = Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src");
+    chapters(&book)
+        .into_iter()
+        .map(|chapter| {
+            let text = fs::read_to_string(&chapter).expect("a readable chapter");
+            (chapter, text)
+        })
+        .collect()
 }

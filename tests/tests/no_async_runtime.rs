@@ -1,4 +1,4 @@
-//! The project has no async runtime: none of them may enter the dependency graph (SPEC §3).
+//! The project has no async runtime: none of them may enter the dependency graph.
 //!
 //! `Cargo.lock` lists every package the workspace can build with, for every target and
 //! feature, so checking it is stricter than `cargo tree`.

@@ -1,6 +1,7 @@
-//! Every refusal of SPEC §5, against every chapter's server: the right status, a JSON error
-//! naming the problem, the connection closed when framing is in doubt, and the server still
-//! serving everyone else (checked by `for_each_chapter` after each test).
+//! Every refusal in the table of `book/src/reference.md`, against every chapter's server: the
+//! right status, a JSON error naming the problem, the connection closed when framing is in
+//! doubt, and the server still serving everyone else (checked by `for_each_chapter` after each
+//! test).
 
 use http_loop::Config;
 use server_tests::for_each_chapter;

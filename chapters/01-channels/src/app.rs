@@ -3,7 +3,7 @@
 
 use crate::primes::count_primes_below;
 use crate::thread_per_request::ThreadPerRequest;
-use http_loop::{Defer, Method, Reply, Request, Responder, Response, Router};
+use http_loop::{Defer, Method, QueryError, Reply, Request, Responder, Response, Router};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -77,9 +77,12 @@ fn primes(threads: &ThreadPerRequest, request: Request, defer: Defer<'_>) -> Rep
 /// Cheap: call it on the loop, before handing the work to another thread.
 pub fn primes_limit(request: &Request) -> Result<usize, Response> {
     let refuse = |message: &str| Response::error(400, "invalid_limit", message);
-    let raw = request.query_param("limit").ok_or_else(|| {
-        refuse("the query parameter `limit` is required, e.g. /primes?limit=100000")
-    })?;
+    let raw = request
+        .query_param("limit")
+        .map_err(QueryError::into_response)?
+        .ok_or_else(|| {
+            refuse("the query parameter `limit` is required, e.g. /primes?limit=100000")
+        })?;
     match raw.parse::<usize>() {
         Ok(limit) if limit <= PRIMES_LIMIT_MAX => Ok(limit),
         _ => Err(refuse(&format!(

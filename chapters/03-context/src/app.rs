@@ -5,7 +5,9 @@ use crate::context::{Cancel, Context, Reason};
 use crate::work;
 use ch01_channels::{health, primes_limit};
 use ch02_worker_pool::{PoolSize, Rejected, WorkerPool};
-use http_loop::{Defer, Method, Reply, Request, RequestId, Responder, Response, Router};
+use http_loop::{
+    Defer, Method, QueryError, Reply, Request, RequestId, Responder, Response, Router,
+};
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -230,6 +232,7 @@ fn sleep_duration(request: &Request) -> Result<Duration, Response> {
     let refuse = |message: &str| Response::error(400, "invalid_ms", message);
     let raw = request
         .query_param("ms")
+        .map_err(QueryError::into_response)?
         .ok_or_else(|| refuse("the query parameter `ms` is required, e.g. /sleep?ms=500"))?;
     match raw.parse::<u64>() {
         Ok(ms) if u128::from(ms) <= max_ms => Ok(Duration::from_millis(ms)),

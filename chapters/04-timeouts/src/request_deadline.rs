@@ -9,7 +9,7 @@
 //! late answer if one ever comes. Go's `http.TimeoutHandler` does the same job with a
 //! goroutine and a timer per request; here it is one heap entry.
 
-use http_loop::{Request, Response};
+use http_loop::{QueryError, Request, Response};
 use std::time::{Duration, Instant};
 
 /// How long a request may take unless it asks for less.
@@ -26,7 +26,10 @@ pub const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 ///
 /// A 400 naming `timeout_ms` when it is not a whole number in range.
 pub fn request_deadline(request: &Request) -> Result<Option<Instant>, Response> {
-    let timeout = match request.query_param("timeout_ms") {
+    let timeout = match request
+        .query_param("timeout_ms")
+        .map_err(QueryError::into_response)?
+    {
         None => DEFAULT_REQUEST_TIMEOUT,
         Some(raw) => match raw.parse::<u64>() {
             Ok(ms) if ms >= 1 && u128::from(ms) <= MAX_REQUEST_TIMEOUT.as_millis() => {

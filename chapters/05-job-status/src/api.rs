@@ -7,7 +7,8 @@ use crate::runner::{JobPool, JobRun, job_pool};
 use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId};
 use ch02_worker_pool::PoolSize;
 use ch03_context::{Cancel, Context, RequestPool};
-use http_loop::{Defer, Method, Reply, Request, Response, Router};
+use http_loop::response::excerpt;
+use http_loop::{Defer, Method, QueryError, Reply, Request, Response, Router};
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -83,6 +84,9 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
 /// `POST /jobs`: validate, store as pending, queue for a worker, answer 202 — all on the loop
 /// thread, in microseconds; the work itself happens later, on the job pool.
 fn submit_job(jobs: &Jobs, request: &Request) -> Response {
+    if let Err(refusal) = require_json(request) {
+        return refusal;
+    }
     let spec = match parse_spec(request.body()) {
         Ok(spec) => spec,
         Err(FieldError { field, problem }) => {
@@ -173,19 +177,48 @@ fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -
         .unwrap_or_else(|| job_not_found(raw))
 }
 
+/// The 404 for `id`, which repeats only the start of a long id.
 fn job_not_found(id: &str) -> Response {
-    Response::error(404, "job_not_found", &format!("there is no job {id:?}"))
+    let message = format!("there is no job \"{}\"", excerpt(id));
+    Response::error(404, "job_not_found", &message)
 }
 
-/// `?wait=2s` or `?wait=500ms`, at most [`MAX_WAIT`].
+/// A submission is JSON, and says so: `Content-Type: application/json` (parameters such as
+/// `charset=utf-8` allowed). Anything else is a 415, as most JSON APIs answer — a form post
+/// (`curl -d` without `-H`, or `--json`) is a mistake worth naming, not a body to guess at.
+fn require_json(request: &Request) -> Result<(), Response> {
+    let media_type = request
+        .header("content-type")
+        .and_then(|value| std::str::from_utf8(value).ok())
+        .map(|value| value.split(';').next().unwrap_or_default().trim());
+    match media_type {
+        Some(media_type) if media_type.eq_ignore_ascii_case("application/json") => Ok(()),
+        other => {
+            let sent = other.map_or("none".to_owned(), |sent| format!("{:?}", excerpt(sent)));
+            let message = format!("a job is submitted as application/json, not as {sent}");
+            Err(Response::error(415, "unsupported_media_type", &message))
+        }
+    }
+}
+
+/// `?wait=2s` or `?wait=500ms` (digits and a unit, nothing else), at most [`MAX_WAIT`].
 fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
-    let Some(raw) = request.query_param("wait") else {
+    let Some(raw) = request
+        .query_param("wait")
+        .map_err(QueryError::into_response)?
+    else {
         return Ok(None);
     };
+    let digits = |text: &str| {
+        // `u64::from_str` also takes a leading `+`: `wait=+1s` is not a duration we offer.
+        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u64>().ok())
+            .flatten()
+    };
     let parsed = if let Some(ms) = raw.strip_suffix("ms") {
-        ms.parse().ok().map(Duration::from_millis)
+        digits(ms).map(Duration::from_millis)
     } else if let Some(s) = raw.strip_suffix('s') {
-        s.parse().ok().map(Duration::from_secs)
+        digits(s).map(Duration::from_secs)
     } else {
         None
     };
@@ -194,7 +227,10 @@ fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
         _ => Err(Response::error(
             400,
             "invalid_wait",
-            &format!("`wait` must be like 2s or 500ms, at most 30s, not {raw:?}"),
+            &format!(
+                "`wait` must be like 2s or 500ms, at most 30s, not \"{}\"",
+                excerpt(&raw)
+            ),
         )),
     }
 }

@@ -23,13 +23,13 @@ fn main() -> ExitCode {
     cli::serve("ch05-job-status", args.addr, started, |addr| {
         println!("try:");
         println!(
-            "  curl -i -d '{{\"kind\":\"sleep\",\"input\":{{\"ms\":3000}}}}' http://{addr}/jobs   # 202, Location"
+            "  curl -i -H 'Content-Type: application/json' -d '{{\"kind\":\"sleep\",\"input\":{{\"ms\":3000}}}}' http://{addr}/jobs   # 202, Location"
         );
         println!("  curl -i http://{addr}/jobs/ID                   # pending, running, completed");
         println!("  curl -i 'http://{addr}/jobs/ID/result?wait=5s'  # waits for the result");
         println!("  curl -i -X DELETE http://{addr}/jobs/ID         # cancels it");
         println!(
-            "  curl -i -d '{{\"kind\":\"primes\",\"input\":{{\"limit\":-1}}}}' http://{addr}/jobs  # 400 naming input.limit"
+            "  curl -i -H 'Content-Type: application/json' -d '{{\"kind\":\"primes\",\"input\":{{\"limit\":-1}}}}' http://{addr}/jobs  # 400 naming input.limit"
         );
     })
 }

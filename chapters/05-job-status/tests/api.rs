@@ -17,7 +17,17 @@ fn default_server() -> TestServer {
 }
 
 fn submit(client: &mut Client, body: &str) -> Answer {
-    client.request("POST", "/jobs", body.as_bytes())
+    submit_as(client, Some("application/json"), body)
+}
+
+/// Submits `body` with the given `Content-Type` (none if `None`).
+fn submit_as(client: &mut Client, content_type: Option<&str>, body: &str) -> Answer {
+    let content_type = content_type.map_or(String::new(), |t| format!("Content-Type: {t}\r\n"));
+    client.send(format!(
+        "POST /jobs HTTP/1.1\r\nHost: t\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    ));
+    client.read_answer()
 }
 
 fn submitted_id(client: &mut Client, body: &str) -> String {
@@ -232,14 +242,95 @@ fn a_bad_wait_is_400() {
     let server = default_server();
     let mut client = server.client();
     let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
-    for wait in ["forever", "31s", "-1s", "5"] {
+    for wait in [
+        "forever", "31s", "-1s", "5", "+1s", "%2B1s", "1.5s", "s", "%zz",
+    ] {
         let answer = client.get(&format!("/jobs/{id}/result?wait={wait}"));
         assert_eq!(
             (answer.status, answer.error_code().as_str()),
-            (400, "invalid_wait"),
+            (
+                400,
+                if wait == "%zz" {
+                    "invalid_query"
+                } else {
+                    "invalid_wait"
+                }
+            ),
             "{wait}"
         );
     }
+    server.stop();
+}
+
+/// `wait` is read like any query parameter: percent-decoded, and refused when given twice
+/// (which one would win is a guess a client should not have to make).
+#[test]
+fn wait_is_percent_decoded_and_may_be_given_once() {
+    let server = default_server();
+    let mut client = server.client();
+    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
+    let decoded = client.get(&format!("/jobs/{id}/result?wait=%31%30s")); // 10s
+    assert_eq!(
+        decoded.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&decoded.body)
+    );
+    let twice = client.get(&format!("/jobs/{id}/result?wait=1s&wait=2s"));
+    assert_eq!(
+        (twice.status, twice.error_code().as_str()),
+        (400, "invalid_query")
+    );
+    assert!(
+        twice.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`wait`")
+    );
+    server.stop();
+}
+
+/// A submission must say it is JSON: any other `Content-Type`, or none, is a 415 naming it;
+/// parameters such as a charset are fine.
+#[test]
+fn a_submission_that_is_not_json_is_415() {
+    let server = default_server();
+    let mut client = server.client();
+    let body = r#"{"kind":"sleep","input":{"ms":1}}"#;
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let answer = submit_as(&mut client, content_type, body);
+        assert_eq!(
+            (answer.status, answer.error_code().as_str()),
+            (415, "unsupported_media_type"),
+            "{content_type:?}"
+        );
+    }
+    let charset = submit_as(&mut client, Some("Application/JSON; charset=utf-8"), body);
+    assert_eq!(charset.status, 202);
+    server.stop();
+}
+
+/// A 404 repeats only the start of a long id, and a path with an empty id segment matches no
+/// route rather than reading the next segment as the id.
+#[test]
+fn not_found_answers_stay_small_and_empty_ids_match_no_route() {
+    let server = default_server();
+    let mut client = server.client();
+    let long = client.get(&format!("/jobs/{}", "x".repeat(10_000)));
+    assert_eq!(
+        (long.status, long.error_code().as_str()),
+        (404, "job_not_found")
+    );
+    assert!(long.body.len() < 300, "a {}-byte 404", long.body.len());
+    let empty = client.get("/jobs//result");
+    assert_eq!(
+        (empty.status, empty.error_code().as_str()),
+        (404, "not_found")
+    );
     server.stop();
 }
 

@@ -62,7 +62,9 @@ impl Args {
 fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
     let invalid = |why: String| lexopt::Error::from(format!("--addr {text:?}: {why}"));
     let mut addrs = text.to_socket_addrs().map_err(|error| {
-        invalid(format!("{error} (expected HOST:PORT, e.g. 127.0.0.1:8080 or localhost:8080)"))
+        invalid(format!(
+            "{error} (expected HOST:PORT, e.g. 127.0.0.1:8080 or localhost:8080)"
+        ))
     })?;
     addrs
         .next()

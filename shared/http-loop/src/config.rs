@@ -2,7 +2,7 @@
 //!
 //! Every number here is a defence: without a cap on the header block a client can make the
 //! server buffer gigabytes; without a header-read timeout one client can hold a connection open
-//! forever by sending a byte a minute ("slowloris"). The defaults follow SPEC §5 and Go's
+//! forever by sending a byte a minute ("slowloris"). The defaults follow common practice and Go's
 //! `net/http` where it has an equivalent (`ReadHeaderTimeout`, `ReadTimeout`, `WriteTimeout`,
 //! `IdleTimeout`, `MaxHeaderBytes`).
 

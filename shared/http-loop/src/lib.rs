@@ -11,7 +11,7 @@
 //! | [`server`] | `Server::bind`, `RunningServer::stop`: start and stop a server |
 //! | `event_loop` | the `Poll` loop: accept, dispatch events, take answers, expire deadlines |
 //! | `connection` | one connection: read, parse, dispatch, flush, write; its deadline |
-//! | [`parse`] | incremental parsing on `httparse`, and every refusal of SPEC §5 |
+//! | [`parse`] | incremental parsing on `httparse`, and every refusal of a malformed request |
 //! | `pipeline` | answers in request order when handlers finish out of order |
 //! | [`handler`] | `Handler`, `Reply::Now`, `Defer::later`, `Responder`; hang-up and deadline watch |
 //! | [`handback`] | answers from other threads to the loop, with coalesced wake-ups (loom-checked) |
@@ -20,6 +20,7 @@
 //! | `timers` | the deadline heap behind `poll`'s timeout |
 //! | [`config`] | limits and timeouts |
 //! | [`request`], [`response`] | the messages; JSON error bodies |
+//! | [`query`] | query parameters, percent-decoded, each name at most once |
 //! | [`dates`] | the `Date` header and RFC 3339 timestamps |
 //! | [`logging`], [`cli`] | what every chapter's `main` shares |
 
@@ -33,6 +34,7 @@ pub mod handler;
 pub mod logging;
 pub mod parse;
 mod pipeline;
+pub mod query;
 pub mod request;
 pub mod response;
 pub mod router;
@@ -42,6 +44,7 @@ mod timers;
 
 pub use config::Config;
 pub use handler::{Abandoned, Defer, Handler, Reply, Responder};
+pub use query::QueryError;
 pub use request::{Method, Request, RequestId, Version};
 pub use response::Response;
 pub use router::Router;

@@ -1,5 +1,7 @@
 //! A parsed HTTP request, owned, so that it can travel to any thread.
 
+use crate::query::{self, QueryError};
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -140,12 +142,14 @@ impl Request {
         self.target.split_once('?').map(|(_, query)| query)
     }
 
-    /// The value of query parameter `name` (`limit` in `?limit=10`), undecoded.
-    pub fn query_param(&self, name: &str) -> Option<&str> {
-        self.query()?
-            .split('&')
-            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-            .find_map(|(key, value)| (key == name).then_some(value))
+    /// The percent-decoded value of query parameter `name` (`limit` in `?limit=10`), if given.
+    ///
+    /// # Errors
+    ///
+    /// The name is given twice, or its encoding is broken: see [`query`](crate::query).
+    pub fn query_param(&self, name: &str) -> Result<Option<Cow<'_, str>>, QueryError> {
+        self.query()
+            .map_or(Ok(None), |query| query::find(query, name))
     }
 
     /// The HTTP version.

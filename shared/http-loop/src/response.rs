@@ -1,7 +1,7 @@
 //! An HTTP response, and how it is written onto the wire.
 //!
-//! Every error this project sends has the same JSON shape (SPEC §5), built by
-//! [`Response::error`]:
+//! Every error this project sends has the same JSON shape, built by [`Response::error`] (every
+//! code the project uses is listed in `book/src/reference.md`):
 //!
 //! ```json
 //! {"error":{"code":"queue_full","message":"all 8 workers are busy; try again"}}
@@ -196,6 +196,19 @@ pub fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
+/// The most characters of a client's text an error message repeats.
+pub const EXCERPT_CHARS: usize = 64;
+
+/// `text` as an error message may repeat it: whole when short, otherwise its first
+/// [`EXCERPT_CHARS`] characters and a note of its length. A client that sends a 10 kB id must
+/// not get 10 kB back in the 404 (nor fill a log with it).
+pub fn excerpt(text: &str) -> Cow<'_, str> {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => Cow::Borrowed(text),
+        Some((cut, _)) => Cow::Owned(format!("{}… ({} bytes)", &text[..cut], text.len())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,5 +249,14 @@ mod tests {
               Content-Length: 2\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT\r\n\
               Connection: close\r\n\r\nhi"
         );
+    }
+
+    #[test]
+    fn excerpts_keep_short_text_and_cut_long_text() {
+        assert_eq!(excerpt("abc"), "abc");
+        let long = "é".repeat(10_000);
+        let cut = excerpt(&long);
+        assert!(cut.starts_with(&"é".repeat(EXCERPT_CHARS)));
+        assert!(cut.ends_with("… (20000 bytes)"), "{cut}");
     }
 }

@@ -18,7 +18,7 @@
 
 use crate::handler::{Defer, Handler, Reply};
 use crate::request::{Method, Request};
-use crate::response::Response;
+use crate::response::{Response, excerpt};
 
 /// A list of routes, tried in the order they were added.
 #[derive(Default)]
@@ -88,7 +88,7 @@ impl Handler for Router {
             allowed.push(route.method);
         }
         if allowed.is_empty() {
-            let message = format!("no route for {}", request.path());
+            let message = format!("no route for {}", excerpt(request.path()));
             return Reply::Now(Response::error(404, "not_found", &message));
         }
         if allowed.contains(&Method::Get) {
@@ -101,7 +101,7 @@ impl Handler for Router {
             .map(|method| method.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let message = format!("{} allows {allow}", request.path());
+        let message = format!("{} allows {allow}", excerpt(request.path()));
         Reply::Now(Response::error(405, "method_not_allowed", &message).with_header("Allow", allow))
     }
 }
@@ -116,6 +116,7 @@ impl Route {
             match segment {
                 Segment::Literal(literal) if literal == part => {}
                 Segment::Literal(_) => return None,
+                Segment::Param(_) if part.is_empty() => return None,
                 Segment::Param(name) => params.push((name.clone(), part.to_owned())),
             }
         }
@@ -123,7 +124,39 @@ impl Route {
     }
 }
 
-/// The non-empty segments of a path: `/jobs/7/` gives `jobs`, `7`.
+/// The segments of a path after its leading `/`: `/jobs/7` gives `jobs`, `7`. Empty segments
+/// are kept, so `/jobs//result` has three (`jobs`, ``, `result`) and matches no route with two
+/// or with a `{name}` in the middle: a placeholder never matches an empty segment.
 fn split(path: &str) -> impl Iterator<Item = &str> {
-    path.split('/').filter(|segment| !segment.is_empty())
+    path.strip_prefix('/').unwrap_or(path).split('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(pattern: &str) -> Route {
+        let router = Router::new().route(Method::Get, pattern, |_, _| {
+            Reply::Now(Response::text(200, "ok"))
+        });
+        router.routes.into_iter().next().expect("one route")
+    }
+
+    #[test]
+    fn placeholders_take_one_non_empty_segment() {
+        let result = route("/jobs/{id}/result");
+        let params = result.matches("/jobs/7f3a/result").expect("a match");
+        assert_eq!(params, [("id".to_owned(), "7f3a".to_owned())]);
+        assert!(result.matches("/jobs//result").is_none());
+        assert!(route("/jobs/{id}").matches("/jobs//result").is_none());
+        assert!(route("/jobs/{id}").matches("/jobs/").is_none());
+    }
+
+    #[test]
+    fn literal_paths_match_exactly() {
+        assert!(route("/health").matches("/health").is_some());
+        assert!(route("/health").matches("/health/").is_none());
+        assert!(route("/health").matches("//health").is_none());
+        assert!(route("/").matches("/").is_some());
+    }
 }
