@@ -42,6 +42,7 @@
 
 use crossbeam_channel::{Receiver, Sender};
 use std::any::Any;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 use sync_shim::atomic::{AtomicBool, Ordering};
@@ -104,8 +105,13 @@ struct State {
     reason: Option<Reason>,
     /// Threads asleep in `wait`: a cancel with none skips the wake-up (a system call).
     waiters: usize,
-    /// Live cancellable children: each is cancelled with this node.
-    children: Vec<Context>,
+    /// Live cancellable children, by their signal's id: each is cancelled with this node. The
+    /// server context has a child per live request and job, and one leaves with every request,
+    /// so leaving must not search a list: O(log n) here (Go's `context` keeps a hash map). A
+    /// `BTreeMap` rather than a `HashMap`: no rehash of every entry when it grows, and a fixed
+    /// iteration order, which the loom models need (loom replays executions, and a hash map's
+    /// random seed would change the order children are cancelled in from one run to the next).
+    children: BTreeMap<u64, Context>,
     /// Dropped on cancel, which closes every receiver that `done()` handed out.
     done_sender: Option<Sender<Never>>,
     done_receiver: Option<Receiver<Never>>,
@@ -201,7 +207,10 @@ impl Context {
                 drop(parent);
                 child.cancel(reason);
             }
-            None => parent.children.push(child.clone()),
+            None => {
+                let id = child.signal().id;
+                parent.children.insert(id, child.clone());
+            }
         }
         let cancel = Cancel {
             context: child.clone(),
@@ -227,7 +236,10 @@ impl Context {
         let cancelled = self.signal().lock().reason;
         match cancelled {
             Some(reason) => child.cancel(reason),
-            None => self.signal().lock().children.push(child.clone()),
+            None => {
+                let id = child.signal().id;
+                self.signal().lock().children.insert(id, child.clone());
+            }
         }
         let cancel = Cancel {
             context: child.clone(),
@@ -252,6 +264,7 @@ impl Context {
     // ANCHOR_END: signal
 
     // ANCHOR: cancel
+    // ANCHOR: cancel_record
     /// Ends this context (and, through its signal, every context that follows it).
     fn cancel(&self, reason: Reason) {
         // Go's runtime would have ended a context at its deadline by itself; here nobody may
@@ -272,25 +285,23 @@ impl Context {
             state.done_sender = None; // closes every `done()` receiver
             (std::mem::take(&mut state.children), state.waiters)
         };
+        // ANCHOR_END: cancel_record
+        // ANCHOR: cancel_propagate
         // Outside the lock: waking and cancelling children need not hold up anyone else. A
         // waiter counted under the lock is asleep or about to re-check `reason`, which it will
         // find set, so skipping the wake-up when the count is zero loses nobody.
         if waiters > 0 {
             signal.cancelled.notify_all();
         }
-        for child in children {
+        for child in children.into_values() {
             child.cancel(reason);
         }
         // Leave the parent's list, so a long-lived parent does not collect dead children.
         if let Some(parent) = self.cancellable_parent() {
-            let id = signal.id;
-            parent
-                .signal()
-                .lock()
-                .children
-                .retain(|child| child.signal().id != id);
+            parent.signal().lock().children.remove(&signal.id);
         }
     }
+    // ANCHOR_END: cancel_propagate
     // ANCHOR_END: cancel
 
     /// The parent whose list this context's signal is in, if any.
@@ -334,6 +345,12 @@ impl Context {
         self.node
             .deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// How many cancellable children are registered with this context's signal: live ones
+    /// only, since a child leaves when it ends. For tests and metrics.
+    pub fn live_children(&self) -> usize {
+        self.signal().lock().children.len()
     }
 
     /// The deadline, if this context or an ancestor has one.

@@ -32,6 +32,28 @@ fn cancellation_never_flows_up_or_sideways() {
     assert_eq!(second.err(), None);
 }
 
+/// A child that ends leaves its parent's list, whichever way it ends, so a long-lived parent
+/// (the server's context) holds only its live children.
+#[test]
+fn ended_children_leave_their_parent() {
+    let server = Context::background();
+    let mut children: Vec<_> = (0..100).map(|_| server.with_cancel()).collect();
+    let (short, _cancel) = server.with_timeout(Duration::ZERO);
+    assert_eq!(server.live_children(), 101);
+    assert_eq!(short.err(), Some(Reason::DeadlineExceeded)); // the first look ends it
+    assert_eq!(server.live_children(), 100);
+    children.truncate(40); // dropping a `Cancel` cancels
+    assert_eq!(server.live_children(), 40);
+    let (_, cancel) = children.pop().expect("a child");
+    std::thread::spawn(move || cancel.cancel())
+        .join()
+        .expect("the cancelling thread");
+    assert_eq!(server.live_children(), 39);
+    drop(children);
+    assert_eq!(server.live_children(), 0);
+    assert_eq!(server.err(), None); // none of it reached the parent
+}
+
 /// A child of a cancelled context starts cancelled.
 #[test]
 fn a_child_of_a_cancelled_context_starts_cancelled() {
