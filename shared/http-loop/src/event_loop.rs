@@ -114,6 +114,7 @@ impl EventLoop {
     }
 
     // ANCHOR: run
+    // ANCHOR: run_poll
     /// Runs until a stop is requested through the hand-back ([`Handback::request_stop`]).
     pub(crate) fn run(mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
@@ -129,6 +130,8 @@ impl EventLoop {
             if self.shared.stop_requested() {
                 return Ok(());
             }
+            // ANCHOR_END: run_poll
+            // ANCHOR: run_events
             let now = Instant::now();
             self.date.refresh(SystemTime::now());
             for event in &events {
@@ -156,6 +159,7 @@ impl EventLoop {
             }
         }
     }
+    // ANCHOR_END: run_events
     // ANCHOR_END: run
 
     fn poll_timeout(&self, now: Instant) -> Option<Duration> {
@@ -169,6 +173,7 @@ impl EventLoop {
     }
 
     // ANCHOR: accept
+    // ANCHOR: accept_loop
     /// Accepts every pending connection (edge-triggered: until `WouldBlock`).
     fn accept(&mut self, now: Instant) {
         while self.accept_paused_until.is_none() {
@@ -185,6 +190,8 @@ impl EventLoop {
                     return;
                 }
             };
+            // ANCHOR_END: accept_loop
+            // ANCHOR: accept_limit
             // Answers are small and written whole: do not let Nagle's algorithm hold them back.
             let _ = socket.set_nodelay(true);
             let connection = if self.connections.len() - self.refusing < self.config.max_connections
@@ -215,6 +222,7 @@ impl EventLoop {
             self.drive(key, now);
         }
     }
+    // ANCHOR_END: accept_limit
     // ANCHOR_END: accept
 
     // ANCHOR: take_completions

@@ -54,6 +54,7 @@ impl<T> Slab<T> {
         self.len == 0
     }
 
+    // ANCHOR: insert
     /// Stores `value`, reusing a freed index if there is one.
     pub fn insert(&mut self, value: T) -> Key {
         self.len += 1;
@@ -75,6 +76,7 @@ impl<T> Slab<T> {
             }
         }
     }
+    // ANCHOR_END: insert
 
     /// The occupant of `index`, whatever its generation, with its key (for mio events, which
     /// name an index only).
