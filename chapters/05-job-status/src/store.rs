@@ -292,6 +292,7 @@ impl JobStore {
     }
 
     // ANCHOR: transition
+    // ANCHOR: transition_locked
     /// The one place where a status changes: checks the move and makes it under one write
     /// lock. When the job finishes, its context handle is dropped (cancelling a `DELETE`d
     /// job's work) and its long polls are answered, both after the lock is released.
@@ -333,6 +334,8 @@ impl JobStore {
             shard.finished.push_back((now, id));
             (cancel, waiters, answer)
         }; // the write lock is released here
+        // ANCHOR_END: transition_locked
+        // ANCHOR: transition_after
         drop(cancel); // cancels the job's context, if its work is still running
         if let Some(answer) = answer {
             for (_, waiter) in waiters {
@@ -341,6 +344,7 @@ impl JobStore {
         }
         Ok(())
     }
+    // ANCHOR_END: transition_after
     // ANCHOR_END: transition
 
     // ANCHOR: broken
@@ -407,8 +411,19 @@ impl JobStore {
     /// or its client hung up. Without this, a client polling a long job in a loop would fill
     /// the job's waiting list with answered polls.
     pub fn forget_waiter(&self, id: JobId, waiter: WaiterId) {
-        if let Some(record) = self.write(id).jobs.get_mut(&id) {
-            record.waiters.retain(|(waiting, _)| *waiting != waiter);
+        let forgotten = {
+            let mut shard = self.write(id);
+            let waiters = shard.jobs.get_mut(&id).map(|record| &mut record.waiters);
+            waiters.and_then(|waiters| {
+                let index = waiters.iter().position(|(waiting, _)| *waiting == waiter)?;
+                Some(waiters.swap_remove(index).1)
+            })
+        };
+        // Nobody waits for this answer any more: the loop abandoned the request. Dismissed, not
+        // dropped — a dropped responder answers 500 — and outside the lock, like every other
+        // hand-off to the loop.
+        if let Some(responder) = forgotten {
+            responder.dismiss();
         }
     }
     // ANCHOR_END: wait_for_result

@@ -110,6 +110,28 @@ fn delete_cancels_a_job() {
     server.stop(); // returns promptly only if the sleeping job saw its context end
 }
 
+/// A long poll whose client hangs up (here: shuts down its sending side, which counts as a
+/// hang-up) is forgotten silently: no 500 from the responder the store dropped, and the job
+/// runs on for whoever else asks.
+#[test]
+fn a_long_poll_whose_client_hangs_up_goes_silently() {
+    let server = default_server();
+    let mut client = server.client();
+    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let mut waiter = server.client();
+    waiter.send(format!(
+        "GET /jobs/{id}/result?wait=30s HTTP/1.1\r\nHost: t\r\n\r\n"
+    ));
+    waiter.finish_sending();
+    assert!(
+        waiter.is_closed_by_server(),
+        "the abandoned long poll was answered: {:?}",
+        waiter.try_read_answer().map(|answer| answer.status)
+    );
+    assert_eq!(client.get(&format!("/jobs/{id}")).json()["status"], "running");
+    server.stop();
+}
+
 // ANCHOR: long_poll
 /// A long poll is answered the moment the job ends, whoever ends it.
 #[test]

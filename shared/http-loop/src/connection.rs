@@ -168,6 +168,7 @@ impl Connection {
     }
 
     // ANCHOR: drive
+    // ANCHOR: drive_read
     /// Does everything that has become possible; see the module documentation.
     pub(crate) fn drive(&mut self, key: Key, cx: &mut Context<'_>) -> Next {
         loop {
@@ -175,12 +176,14 @@ impl Connection {
                 return Next::Close;
             }
             self.dispatch(key, cx);
+            // ANCHOR_END: drive_read
             if self.peer_closed {
                 // The client will send nothing more: abandon the requests still at work —
                 // after `dispatch`, so that requests read in the same call as the end of the
                 // stream are abandoned too, not only those dispatched earlier.
                 self.pipeline.hang_up();
             }
+            // ANCHOR: drive_write
             self.flush(cx.date);
             if self.write(cx.now).is_err() {
                 return Next::Close;
@@ -206,13 +209,14 @@ impl Connection {
             return Next::Keep;
         }
     }
+    // ANCHOR_END: drive_write
     // ANCHOR_END: drive
 
-    /// Whether nothing remains to be done for the client: nothing in flight, nothing to write.
-    /// A partial request in the input of a client that has hung up is dropped: it can never
+    /// Whether nothing remains to be done for the client: no answer still awaited (abandoned
+    /// requests are not awaited), nothing to write. A partial request in the input of a client that has hung up is dropped: it can never
     /// be completed.
     fn is_done(&self) -> bool {
-        self.pipeline.in_flight() == 0 && !self.wants_write()
+        self.pipeline.awaits_nothing() && !self.wants_write()
     }
 
     fn input_full(&self, config: &Config) -> bool {
@@ -251,6 +255,7 @@ impl Connection {
     // ANCHOR_END: read
 
     // ANCHOR: dispatch
+    // ANCHOR: dispatch_scan
     /// Parses the complete requests at the front of the input and hands each to the handler.
     fn dispatch(&mut self, key: Key, cx: &mut Context<'_>) {
         while !self.pipeline.is_closed()
@@ -270,6 +275,8 @@ impl Connection {
                 },
             }
             match parse_request(&self.input, cx.config) {
+                // ANCHOR_END: dispatch_scan
+                // ANCHOR: dispatch_partial
                 Ok(Parsed::Partial {
                     needed,
                     expects_continue,
@@ -285,6 +292,8 @@ impl Connection {
                     }
                     return;
                 }
+                // ANCHOR_END: dispatch_partial
+                // ANCHOR: dispatch_complete
                 Ok(Parsed::Complete {
                     request,
                     consumed,
@@ -301,6 +310,8 @@ impl Connection {
                         announce_keep_alive: keep_alive && request.version() == Version::Http10,
                     });
                     log::debug!("{} {} {}", request.id(), request.method(), request.path());
+                    // ANCHOR_END: dispatch_complete
+                    // ANCHOR: dispatch_handler
                     let mut watch = Watch::default();
                     let defer = Defer {
                         shared: cx.shared,
@@ -329,6 +340,7 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: dispatch_handler
     // ANCHOR_END: dispatch
 
     /// Answers `response` as the connection's last answer, after those already in flight, and
@@ -386,6 +398,7 @@ impl Connection {
     // ANCHOR_END: write
 
     // ANCHOR: deadline
+    // ANCHOR: deadline_io
     /// When the connection must next be looked at, and why.
     pub(crate) fn deadline(&self, config: &Config) -> Option<(Instant, Expiry)> {
         if let Some(since) = self.lingering_since {
@@ -394,6 +407,7 @@ impl Connection {
         if let Some(since) = self.write_stalled_since {
             return Some((since + config.write_timeout, Expiry::Write));
         }
+        // ANCHOR_END: deadline_io
         if self.pipeline.in_flight() > 0 || self.finishing {
             // Handlers are at work: the only deadlines now are those they asked for.
             return self
@@ -401,12 +415,14 @@ impl Connection {
                 .earliest_deadline()
                 .map(|at| (at, Expiry::Request));
         }
+        // ANCHOR: deadline_read
         match (self.request_started, self.needed) {
             (Some(start), None) => Some((start + config.header_read_timeout, Expiry::HeaderRead)),
             (Some(start), Some(_)) => Some((start + config.read_timeout, Expiry::BodyRead)),
             (None, _) => Some((self.last_activity + config.idle_timeout, Expiry::Idle)),
         }
     }
+    // ANCHOR_END: deadline_read
     // ANCHOR_END: deadline
 
     // ANCHOR: expire

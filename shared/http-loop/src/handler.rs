@@ -157,6 +157,16 @@ impl Responder {
         });
     }
     // ANCHOR_END: send
+
+    // ANCHOR: dismiss
+    /// Gives up on answering, silently, for a request the loop has already abandoned: its
+    /// client hung up, or its deadline passed and the loop answered it (see
+    /// [`Defer::on_abandon`]). Dropping the responder instead would send a 500 — to a client
+    /// that is gone, or, on the deadline path, as a useless extra completion and wake-up.
+    pub fn dismiss(mut self) {
+        self.sent = true;
+    }
+    // ANCHOR_END: dismiss
 }
 
 // ANCHOR: drop

@@ -41,6 +41,9 @@ struct Slot {
     response: Option<Response>,
     framing: Framing,
     watch: Watch,
+    /// The client hung up and the loop gave the request up (its `on_abandon` ran): no answer
+    /// is awaited any more, and none can be written after it, since answers go out in order.
+    abandoned: bool,
 }
 
 /// The in-flight requests of one connection, oldest first.
@@ -74,11 +77,13 @@ impl Pipeline {
             response: None,
             framing,
             watch: Watch::default(),
+            abandoned: false,
         });
         self.first + self.slots.len() as u64 - 1
     }
 
     // ANCHOR: order
+    // ANCHOR: fill
     /// Puts the answer to request `seq` in its slot. An answer to a request that is already
     /// answered (a handler that panicked after answering, say) is ignored. A response that
     /// closes the connection makes its request the last one: later slots are dropped.
@@ -105,6 +110,7 @@ impl Pipeline {
         // Answered: nothing more to watch for.
         slot.watch = Watch::default();
     }
+    // ANCHOR_END: fill
 
     /// Keeps `watch` for request `seq` until it is answered.
     pub(crate) fn watch(&mut self, seq: u64, watch: Watch) {
@@ -119,13 +125,24 @@ impl Pipeline {
     }
 
     // ANCHOR: hang_up
-    /// The client has hung up: abandons every unanswered request.
+    /// The client has hung up: abandons every unanswered request that asked to hear of it
+    /// ([`Defer::on_abandon`](crate::Defer::on_abandon)). The loop awaits no answer for those:
+    /// their handler may give up without one (a long poll that stops waiting does).
     pub(crate) fn hang_up(&mut self) {
         for slot in &mut self.slots {
             if let Some(on_abandon) = slot.watch.on_abandon.take() {
+                slot.abandoned = true;
                 abandon(on_abandon, Abandoned::HangUp);
             }
         }
+    }
+
+    /// Whether no answer can be written any more: nothing is in flight, or the oldest request
+    /// was abandoned, which holds back every answer after it.
+    pub(crate) fn awaits_nothing(&self) -> bool {
+        self.slots
+            .front()
+            .is_none_or(|slot| slot.response.is_none() && slot.abandoned)
     }
     // ANCHOR_END: hang_up
 
@@ -164,6 +181,7 @@ impl Pipeline {
     }
     // ANCHOR_END: expire
 
+    // ANCHOR: take_ready
     /// Takes the answers that are next in order, oldest first, stopping at the first request
     /// that is still being handled.
     pub(crate) fn take_ready(&mut self) -> Option<Answer> {
@@ -180,6 +198,7 @@ impl Pipeline {
             framing: slot.framing,
         })
     }
+    // ANCHOR_END: take_ready
     // ANCHOR_END: order
 }
 
@@ -247,5 +266,28 @@ mod tests {
         assert_eq!(answers.len(), 1);
         assert!(answers[0].framing.last);
         assert!(pipeline.is_closed());
+    }
+
+    #[test]
+    fn an_abandoned_request_is_awaited_no_more_and_holds_back_later_answers() {
+        let mut pipeline = Pipeline::default();
+        let first = pipeline.admit(Framing::default());
+        let watched = pipeline.admit(Framing::default());
+        let after = pipeline.admit(Framing::default());
+        let mut watch = Watch::default();
+        watch.on_abandon = Some(Box::new(|_| {}));
+        pipeline.watch(watched, watch);
+        pipeline.fill(after, answer(203));
+        pipeline.hang_up();
+        assert!(
+            !pipeline.awaits_nothing(),
+            "#1 has no watch: its answer is still due"
+        );
+        pipeline.fill(first, answer(201));
+        assert_eq!(drain(&mut pipeline), [201]);
+        assert!(
+            pipeline.awaits_nothing(),
+            "#2 is abandoned, and #3 cannot pass it"
+        );
     }
 }
