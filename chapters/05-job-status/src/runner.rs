@@ -5,7 +5,10 @@ use crate::job::{JobId, JobKind, JobSpec};
 use crate::store::{JobStore, Outcome};
 use ch02_worker_pool::{PoolSize, WorkerPool};
 use ch03_context::{Context, Reason, work};
+use serde_json::Value;
+use std::any::Any;
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,24 +40,44 @@ pub fn job_pool(size: PoolSize, store: Arc<JobStore>) -> io::Result<JobPool> {
 // ANCHOR: run
 /// Runs one job and records how it ended.
 pub fn run(store: &JobStore, job: JobRun) {
+    run_with(store, job, execute);
+}
+
+/// Does the work a job's kind names, checking its context as it goes.
+fn execute(ctx: &Context, spec: &JobSpec) -> Result<Value, Reason> {
+    match spec.kind {
+        JobKind::Sleep { ms } => work::sleep(ctx, Duration::from_millis(ms))
+            .map(|()| serde_json::json!({ "slept_ms": ms })),
+        JobKind::Primes { limit } => work::count_primes(ctx, limit)
+            .map(|primes| serde_json::json!({ "limit": limit, "primes": primes })),
+    }
+}
+
+/// Runs one job with `work` and records how it ended — also when `work` panics: the job is
+/// then `failed`, saying so, instead of `running` for ever (the pool's own `catch_unwind`
+/// would keep the worker alive, but knows nothing of the store).
+pub fn run_with(
+    store: &JobStore,
+    job: JobRun,
+    work: impl FnOnce(&Context, &JobSpec) -> Result<Value, Reason>,
+) {
     let JobRun { id, ctx, spec } = job;
     // A job cancelled while it waited in the queue is not started: the store refuses the move.
     if store.start(id).is_err() {
         return;
     }
-    let outcome = match spec.kind {
-        JobKind::Sleep { ms } => work::sleep(&ctx, Duration::from_millis(ms))
-            .map(|()| serde_json::json!({ "slept_ms": ms })),
-        JobKind::Primes { limit } => work::count_primes(&ctx, limit)
-            .map(|primes| serde_json::json!({ "limit": limit, "primes": primes })),
-    };
-    let outcome = match outcome {
-        Ok(result) => Outcome::Completed(result),
-        Err(Reason::DeadlineExceeded) => {
+    let outcome = match catch_unwind(AssertUnwindSafe(|| work(&ctx, &spec))) {
+        Ok(Ok(result)) => Outcome::Completed(result),
+        Ok(Err(Reason::DeadlineExceeded)) => {
             let ms = spec.timeout.map_or(0, |timeout| timeout.as_millis());
             Outcome::Failed(format!("timed out after {ms} ms"))
         }
-        Err(Reason::Cancelled) => Outcome::Cancelled,
+        Ok(Err(Reason::Cancelled)) => Outcome::Cancelled,
+        Err(panic) => {
+            let message = panic_message(&*panic);
+            log::error!("job {id}: panicked: {message}");
+            Outcome::Failed(format!("the job panicked: {message}"))
+        }
     };
     // A job cancelled while it ran is `cancelled` already; the store refuses this late move,
     // and that is the right answer: the client's `DELETE` came first.
@@ -63,3 +86,13 @@ pub fn run(store: &JobStore, job: JobRun) {
     }
 }
 // ANCHOR_END: run
+
+/// The text a panic carries: `panic!("…")` gives a `&str` or a `String`; anything else is
+/// named only by its absence.
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("a panic without a message")
+}
