@@ -13,7 +13,9 @@ fn a_job_that_panics_fails_and_says_why() {
     let spec = parse_spec(br#"{"kind":"sleep","input":{"ms":0}}"#).expect("a valid spec");
     let id = JobId::random().expect("randomness");
     let (ctx, cancel) = Context::background().with_cancel();
-    store.insert(id, spec.kind, cancel).expect("room in the store");
+    store
+        .insert(id, spec.kind, cancel)
+        .expect("room in the store");
 
     run_with(&store, JobRun { id, ctx, spec }, |_, _| {
         panic!("the input broke an assumption")

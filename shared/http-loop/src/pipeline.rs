@@ -274,8 +274,10 @@ mod tests {
         let first = pipeline.admit(Framing::default());
         let watched = pipeline.admit(Framing::default());
         let after = pipeline.admit(Framing::default());
-        let mut watch = Watch::default();
-        watch.on_abandon = Some(Box::new(|_| {}));
+        let watch = Watch {
+            on_abandon: Some(Box::new(|_| {})),
+            ..Watch::default()
+        };
         pipeline.watch(watched, watch);
         pipeline.fill(after, answer(203));
         pipeline.hang_up();
