@@ -252,3 +252,43 @@ fn a_refused_connection_with_its_request_unread_is_closed_without_a_reset() {
     assert!(ended.is_ok(), "the refusal ended in a reset: {ended:?}");
     server.stop();
 }
+
+/// A late answer addressed to a closed connection never reaches the connection that reuses
+/// its slot in the loop's slab (freed slots are reused first): the answer carries the slot's
+/// generation, and the new occupant has another.
+#[test]
+fn a_late_answer_never_reaches_the_next_occupant_of_its_slot() {
+    let (held_tx, held) = crossbeam_channel::unbounded();
+    let (abandoned_tx, abandoned) = crossbeam_channel::unbounded();
+    let router = Router::new().route(Method::Get, "/hold/{n}", move |request, defer| {
+        let n = request.param("n").unwrap_or_default().to_owned();
+        let abandoned_tx = abandoned_tx.clone();
+        let (responder, reply) = defer
+            .on_abandon(move |_| abandoned_tx.send(()).expect("the test listens"))
+            .later();
+        held_tx.send((n, responder)).expect("the test is listening");
+        reply
+    });
+    let server = TestServer::start(router);
+    let mut first = server.client();
+    first.send("GET /hold/first HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (_, late) = held.recv().expect("the first request is held");
+    drop(first);
+    // The loop has seen the hang-up; it frees the slot before it looks at any other event.
+    abandoned.recv().expect("the hang-up reaches the loop");
+
+    let mut second = server.client(); // takes the freed slot
+    second.send("GET /hold/second HTTP/1.1\r\nHost: t\r\n\r\n");
+    let (n, own) = held.recv().expect("the second request is held");
+    assert_eq!(n, "second");
+    late.send(Response::text(200, "for the first client"));
+    own.send(Response::text(200, "for the second client"));
+    assert_eq!(second.read_answer().body, b"for the second client");
+    second.send("GET /health-is-not-routed HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(
+        second.read_answer().status,
+        404,
+        "nothing else was queued for us"
+    );
+    server.stop();
+}
