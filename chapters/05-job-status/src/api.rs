@@ -148,9 +148,7 @@ fn job_result(jobs: &Arc<Jobs>, request: &Request, defer: Defer<'_>) -> Reply {
         .on_abandon(move |_| forget_store.forget_waiter(id, waiter))
         .later();
     // The job may have finished since we looked: the store answers at once if so.
-    if let Err((responder, answer)) = jobs.store.wait_for_result(id, waiter, responder) {
-        responder.send(answer.unwrap_or_else(|| job_not_found(&id.to_string())));
-    }
+    jobs.store.await_result(id, waiter, responder);
     reply
 }
 // ANCHOR_END: result

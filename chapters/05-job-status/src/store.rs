@@ -37,6 +37,11 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 use sync_shim::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+// The broken twins of the long-poll protocol, for the loom models only.
+#[cfg(loom)]
+#[path = "store_broken.rs"]
+mod broken;
+
 /// How big the store is and how long it remembers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StoreConfig {
@@ -382,6 +387,7 @@ impl JobStore {
     }
 
     // ANCHOR: wait_for_result
+    // ANCHOR: wait_for_result_park
     /// For a long poll: the answer now if the job has finished, or else keeps `responder`,
     /// named `waiter`, to answer when it does. `Err` gives the responder back when the job is
     /// unknown, or holds as many waiters as it may.
@@ -406,6 +412,20 @@ impl JobStore {
         record.waiters.push((waiter, responder));
         Ok(())
     }
+    // ANCHOR_END: wait_for_result_park
+
+    // ANCHOR: wait_for_result_answer
+    /// For a long poll: keeps `responder` to answer when the job finishes, or answers it now if
+    /// the job has finished already (or is unknown, or has as many waiters as it may). The
+    /// check and the registration are one step under the shard's lock, and `transition` takes
+    /// the waiters under the lock that changes the status: so a job finishing at the same moment
+    /// either finds this waiter in its list or this call finds the job finished — never
+    /// neither. The loom models in `tests/loom.rs` check both halves, with a broken twin each.
+    pub fn await_result(&self, id: JobId, waiter: WaiterId, responder: Responder) {
+        if let Err((responder, answer)) = self.wait_for_result(id, waiter, responder) {
+            responder.send(answer.unwrap_or_else(|| job_not_found(id)));
+        }
+    }
 
     /// Forgets a long poll that no longer waits: its deadline passed (the loop answered it)
     /// or its client hung up. Without this, a client polling a long job in a loop would fill
@@ -426,6 +446,7 @@ impl JobStore {
             responder.dismiss();
         }
     }
+    // ANCHOR_END: wait_for_result_answer
     // ANCHOR_END: wait_for_result
 
     /// How many jobs the store holds.
@@ -482,6 +503,12 @@ fn view(id: JobId, record: &Record) -> JobView {
         updated_at: record.updated_at.clone(),
         error: record.error.clone(),
     }
+}
+
+/// The 404 for a job the store does not hold.
+pub(crate) fn job_not_found(id: JobId) -> Response {
+    let message = format!("there is no job \"{id}\"");
+    Response::error(404, "job_not_found", &message)
 }
 
 fn result_response(id: JobId, record: &Record) -> Response {

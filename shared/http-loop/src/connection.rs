@@ -16,8 +16,7 @@
 //! (`read_ready`) and reads again once answering has made room: nobody else will tell it.
 
 use crate::config::Config;
-use crate::event_loop::LoopShared;
-use crate::handler::{Defer, Handler, Reply, Watch};
+use crate::handler::{Defer, Deliver, Handler, Reply, Watch};
 use crate::parse::{Parsed, find_head_end, parse_request};
 use crate::pipeline::{Framing, Pipeline};
 use crate::request::{Method, Version};
@@ -34,7 +33,8 @@ use std::time::Instant;
 pub(crate) struct Context<'a> {
     pub(crate) config: &'a Config,
     pub(crate) handler: &'a dyn Handler,
-    pub(crate) shared: &'a Arc<LoopShared>,
+    /// Where responders send their answers: the loop's hand-back.
+    pub(crate) deliver: &'a Arc<dyn Deliver>,
     /// A buffer for `read`, shared by all connections of the loop.
     pub(crate) scratch: &'a mut [u8],
     /// The current `Date` header value.
@@ -314,7 +314,7 @@ impl Connection {
                     // ANCHOR: dispatch_handler
                     let mut watch = Watch::default();
                     let defer = Defer {
-                        shared: cx.shared,
+                        deliver: cx.deliver,
                         connection: key,
                         seq,
                         watch: &mut watch,

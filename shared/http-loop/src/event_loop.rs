@@ -23,8 +23,8 @@
 use crate::config::Config;
 use crate::connection::{Connection, Context, Next};
 use crate::dates::DateCache;
-use crate::handback::Handback;
-use crate::handler::Handler;
+use crate::handback::{Handback, Wake};
+use crate::handler::{Deliver, Handler};
 use crate::response::Response;
 use crate::slab::{Key, Slab};
 use crate::timers::Timers;
@@ -59,12 +59,25 @@ pub(crate) struct Completion {
 /// What the loop shares with other threads: answers coming back, stop requests, the waker.
 pub(crate) type LoopShared = Handback<Completion, mio::Waker>;
 
+/// A responder's answer goes into the hand-back, which wakes the loop (at most once a batch).
+impl<W: Wake> Deliver for Handback<Completion, W> {
+    fn deliver(&self, connection: Key, seq: u64, response: Response) {
+        self.send(Completion {
+            connection,
+            seq,
+            response,
+        });
+    }
+}
+
 pub(crate) struct EventLoop {
     poll: Poll,
     listener: TcpListener,
     connections: Slab<Connection>,
     timers: Timers,
     shared: Arc<LoopShared>,
+    /// The same hand-back, as responders see it.
+    deliver: Arc<dyn Deliver>,
     handler: Box<dyn Handler>,
     config: Config,
     /// The buffer every connection reads into before copying what it got.
@@ -92,12 +105,14 @@ impl EventLoop {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
+        let shared = Arc::new(Handback::new(waker));
         Ok(EventLoop {
             poll,
             listener,
             connections: Slab::default(),
             timers: Timers::default(),
-            shared: Arc::new(Handback::new(waker)),
+            shared: Arc::clone(&shared),
+            deliver: shared,
             handler,
             config,
             scratch: vec![0; 64 * 1024].into_boxed_slice(),
@@ -258,7 +273,7 @@ impl EventLoop {
         let mut cx = Context {
             config: &self.config,
             handler: &*self.handler,
-            shared: &self.shared,
+            deliver: &self.deliver,
             scratch: &mut self.scratch,
             date: self.date.text(),
             now,

@@ -25,12 +25,22 @@
 //! creating the means to send it. A responder dropped without sending — forgotten, or dropped
 //! by a panicking thread — sends a 500 from its `Drop`, so the client is never left waiting.
 
-use crate::event_loop::{Completion, LoopShared};
 use crate::request::Request;
 use crate::response::Response;
 use crate::slab::Key;
 use std::sync::Arc;
 use std::time::Instant;
+
+// ANCHOR: deliver
+/// Where a [`Responder`]'s answer goes. In a server, the event loop's
+/// [hand-back](crate::handback), which wakes the loop; in a loom model or a test, anything that
+/// keeps the answers. A trait, so that protocols built on responders — chapter 5's long polls —
+/// can be model-checked without an event loop.
+pub trait Deliver: Send + Sync {
+    /// Hands the answer to request `seq` of `connection` on.
+    fn deliver(&self, connection: Key, seq: u64, response: Response);
+}
+// ANCHOR_END: deliver
 
 /// Answers requests. Implemented by the [`Router`](crate::Router) and by any
 /// `Fn(Request, Defer<'_>) -> Reply`.
@@ -84,7 +94,7 @@ pub(crate) struct Watch {
 
 /// The means to answer a request later, handed to every handler call.
 pub struct Defer<'a> {
-    pub(crate) shared: &'a Arc<LoopShared>,
+    pub(crate) deliver: &'a Arc<dyn Deliver>,
     pub(crate) connection: Key,
     pub(crate) seq: u64,
     /// Filled by `deadline` and `on_abandon`, kept by the connection.
@@ -95,12 +105,7 @@ impl Defer<'_> {
     // ANCHOR: later
     /// Creates the [`Responder`] for this request, and the [`Reply`] to return.
     pub fn later(self) -> (Responder, Reply) {
-        let responder = Responder {
-            shared: Arc::clone(self.shared),
-            connection: self.connection,
-            seq: self.seq,
-            sent: false,
-        };
+        let responder = Responder::new(Arc::clone(self.deliver), self.connection, self.seq);
         (responder, Reply::Later(Deferred(())))
     }
     // ANCHOR_END: later
@@ -138,23 +143,31 @@ impl Defer<'_> {
 
 /// Sends the answer to one request back to the event loop, from any thread.
 pub struct Responder {
-    shared: Arc<LoopShared>,
+    deliver: Arc<dyn Deliver>,
     connection: Key,
     seq: u64,
     sent: bool,
 }
 
 impl Responder {
+    /// A responder for request `seq` of `connection` that answers through `deliver`. A handler
+    /// gets its responder from [`Defer::later`]; this is for models and tests of code that
+    /// holds responders.
+    pub fn new(deliver: Arc<dyn Deliver>, connection: Key, seq: u64) -> Responder {
+        Responder {
+            deliver,
+            connection,
+            seq,
+            sent: false,
+        }
+    }
+
     // ANCHOR: send
     /// Sends the answer. The loop writes it once every earlier request of the connection has
     /// been answered. If the client is gone, the answer is dropped.
     pub fn send(mut self, response: Response) {
         self.sent = true;
-        self.shared.send(Completion {
-            connection: self.connection,
-            seq: self.seq,
-            response,
-        });
+        self.deliver.deliver(self.connection, self.seq, response);
     }
     // ANCHOR_END: send
 
@@ -180,11 +193,7 @@ impl Drop for Responder {
         } else {
             Response::error(500, "no_response", "the request's handler sent no answer")
         };
-        self.shared.send(Completion {
-            connection: self.connection,
-            seq: self.seq,
-            response,
-        });
+        self.deliver.deliver(self.connection, self.seq, response);
     }
 }
 // ANCHOR_END: drop

@@ -43,7 +43,7 @@ pub mod slab;
 mod timers;
 
 pub use config::Config;
-pub use handler::{Abandoned, Defer, Handler, Reply, Responder};
+pub use handler::{Abandoned, Defer, Deliver, Handler, Reply, Responder};
 pub use query::QueryError;
 pub use request::{Method, Request, RequestId, Version};
 pub use response::Response;
