@@ -24,9 +24,11 @@
 use crate::bounded_queue::{BoundedQueue, PushError};
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread::{self, JoinHandle};
+// From the shim, not `std`: under `--cfg loom` the pool's threads, its busy count and its
+// shutdown run under the model checker too (`tests/loom.rs`).
+use sync_shim::Arc;
+use sync_shim::atomic::{AtomicUsize, Ordering};
+use sync_shim::thread::{self, JoinHandle};
 
 /// Why a job was not accepted. The job comes back, so the caller can still answer its client.
 #[derive(Debug, PartialEq, Eq)]
@@ -154,6 +156,15 @@ impl<J> WorkerPool<J> {
         }
     }
     // ANCHOR_END: shutdown
+
+    /// The broken twin of [`shutdown`](Self::shutdown): closes the queue but does not join the
+    /// workers, so it returns while accepted jobs may still be queued or running.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn shutdown_without_join_broken(mut self) {
+        self.shared.queue.close();
+        self.workers.clear(); // dropping a JoinHandle detaches its thread
+    }
 }
 
 // ANCHOR: drop

@@ -1,10 +1,12 @@
-//! loom models of the bounded queue: closing wakes every waiting worker, and no item is lost or
-//! taken twice, however the threads interleave.
+//! loom models of the bounded queue — closing wakes every waiting worker, and no item is lost or
+//! taken twice, however the threads interleave — and of the pool built on it: `shutdown` waits
+//! for every accepted job.
 //!
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p ch02-worker-pool --test loom`
 #![cfg(loom)]
 
-use ch02_worker_pool::BoundedQueue;
+use ch02_worker_pool::{BoundedQueue, WorkerPool};
+use loom::sync::atomic::Ordering;
 use loom::thread;
 use std::sync::Arc;
 use sync_shim::model;
@@ -105,4 +107,50 @@ fn broken_close_after_work() {
 #[test]
 fn loom_catches_a_worker_asleep_after_the_work() {
     model::assert_model_fails("broken_close_after_work", "deadlock");
+}
+
+/// How a pool is shut down: the real `shutdown`, or its twin that does not join.
+type Shutdown = fn(WorkerPool<u32>);
+
+// ANCHOR: pool_model
+/// Two workers; the pool accepts what fits of three jobs, then shuts down. When `shutdown`
+/// returns, every accepted job has run exactly once and no worker is busy: a job accepted is
+/// a job run, and nothing runs after the pool is gone.
+fn shutdown_runs_every_accepted_job(shutdown: Shutdown) {
+    let ran = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+    let pool = {
+        let ran = Arc::clone(&ran);
+        WorkerPool::new("worker", 2, 1, move |_job: u32| {
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .expect("loom threads")
+    };
+    let accepted = (0..3).filter(|&job| pool.try_submit(job).is_ok()).count();
+    assert!(accepted >= 1, "an empty queue takes a job");
+    shutdown(pool);
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        accepted,
+        "shutdown returned before every accepted job had run"
+    );
+}
+// ANCHOR_END: pool_model
+
+/// The real `shutdown` closes the queue, lets the workers drain it, and joins them.
+#[test]
+fn shutdown_waits_for_every_accepted_job() {
+    model::check(|| shutdown_runs_every_accepted_job(WorkerPool::shutdown));
+}
+
+/// The broken twin: close without join.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_shutdown_that_does_not_wait`"]
+fn broken_shutdown_without_join() {
+    model::check(|| shutdown_runs_every_accepted_job(WorkerPool::shutdown_without_join_broken));
+}
+
+/// loom finds the order in which `shutdown` returns while a worker is still on its job.
+#[test]
+fn loom_catches_a_shutdown_that_does_not_wait() {
+    model::assert_model_fails("broken_shutdown_without_join", "before every accepted job");
 }
