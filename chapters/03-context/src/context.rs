@@ -72,6 +72,7 @@ impl std::error::Error for Reason {}
 pub enum Never {}
 
 // ANCHOR: node
+// ANCHOR: node_tree
 /// A context: cheap to clone (one `Arc`), passed as the first parameter of every operation that
 /// may block or run long.
 #[derive(Clone)]
@@ -88,7 +89,9 @@ struct Node {
     /// `None` for a value node, which ends with its nearest cancellable ancestor.
     signal: Option<Signal>,
 }
+// ANCHOR_END: node_tree
 
+// ANCHOR: node_signal
 /// The cancellation state of a cancellable node.
 pub struct Signal {
     /// Names the node in its parent's list of children.
@@ -116,6 +119,7 @@ struct State {
     done_sender: Option<Sender<Never>>,
     done_receiver: Option<Receiver<Never>>,
 }
+// ANCHOR_END: node_signal
 // ANCHOR_END: node
 
 impl Signal {
@@ -267,6 +271,13 @@ impl Context {
     // ANCHOR: cancel_record
     /// Ends this context (and, through its signal, every context that follows it).
     fn cancel(&self, reason: Reason) {
+        self.cancel_and_wake(reason, Condvar::notify_all, true);
+    }
+
+    /// [`cancel`](Self::cancel), waking the waiters with `wake` and leaving the parent's list
+    /// if `leave_parent`: `notify_all` (every thread asleep in `wait` must hear of it) and
+    /// `true`, except in the broken twins the loom models catch.
+    fn cancel_and_wake(&self, reason: Reason, wake: fn(&Condvar), leave_parent: bool) {
         // Go's runtime would have ended a context at its deadline by itself; here nobody may
         // have looked yet. A cancel that comes after the deadline is late: the deadline won.
         let reason = if self.deadline_passed() {
@@ -291,13 +302,13 @@ impl Context {
         // waiter counted under the lock is asleep or about to re-check `reason`, which it will
         // find set, so skipping the wake-up when the count is zero loses nobody.
         if waiters > 0 {
-            signal.cancelled.notify_all();
+            wake(&signal.cancelled);
         }
         for child in children.into_values() {
-            child.cancel(reason);
+            child.cancel_and_wake(reason, wake, leave_parent);
         }
         // Leave the parent's list, so a long-lived parent does not collect dead children.
-        if let Some(parent) = self.cancellable_parent() {
+        if let Some(parent) = self.cancellable_parent().filter(|_| leave_parent) {
             parent.signal().lock().children.remove(&signal.id);
         }
     }
@@ -450,6 +461,24 @@ impl Cancel {
     /// Cancels the context, its children, and theirs.
     pub fn cancel(self) {
         // Drop does it.
+    }
+}
+
+impl Cancel {
+    /// The broken twin of [`cancel`](Cancel::cancel): wakes one waiter, not all of them.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn cancel_waking_one_broken(self) {
+        self.context
+            .cancel_and_wake(Reason::Cancelled, Condvar::notify_one, true);
+    }
+
+    /// The broken twin of [`cancel`](Cancel::cancel): the context stays in its parent's list.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn cancel_staying_listed_broken(self) {
+        self.context
+            .cancel_and_wake(Reason::Cancelled, Condvar::notify_all, false);
     }
 }
 
