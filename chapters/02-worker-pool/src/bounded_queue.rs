@@ -132,6 +132,25 @@ impl<T> BoundedQueue<T> {
     }
     // ANCHOR_END: broken
 
+    /// The broken twin of [`try_push`](Self::try_push): looks for a sleeping worker *before*
+    /// it takes the lock to push. A worker that falls asleep between the look and the push is
+    /// not woken, and sleeps beside the item it is waiting for.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn try_push_looking_first_broken(&self, item: T) -> Result<(), PushError<T>> {
+        let someone_asleep = self.lock().idle > 0;
+        let mut state = self.lock();
+        if state.closed {
+            return Err(PushError::Closed(item));
+        }
+        state.items.push_back(item);
+        drop(state);
+        if someone_asleep {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+
     /// How many items are waiting.
     pub fn len(&self) -> usize {
         self.lock().items.len()

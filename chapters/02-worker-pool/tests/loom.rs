@@ -5,7 +5,7 @@
 //! `RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo test --release -p ch02-worker-pool --test loom`
 #![cfg(loom)]
 
-use ch02_worker_pool::{BoundedQueue, WorkerPool};
+use ch02_worker_pool::{BoundedQueue, PushError, WorkerPool};
 use loom::sync::atomic::Ordering;
 use loom::thread;
 use std::sync::Arc;
@@ -153,4 +153,48 @@ fn broken_shutdown_without_join() {
 #[test]
 fn loom_catches_a_shutdown_that_does_not_wait() {
     model::assert_model_fails("broken_shutdown_without_join", "before every accepted job");
+}
+
+/// How the pool pushes a job: the real `try_push`, or the twin that looks for a sleeper first.
+type Push = fn(&BoundedQueue<u32>, u32) -> Result<(), PushError<u32>>;
+
+// ANCHOR: push_wakes
+/// One worker waits for work; the pool pushes one job, before any close. The worker must get
+/// it now — not only when the queue closes and wakes everyone.
+fn a_push_wakes_the_sleeping_worker(push: Push) {
+    let queue = Arc::new(BoundedQueue::new(1));
+    let (taken_tx, taken) = loom::sync::mpsc::channel();
+    let worker = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            while let Some(job) = queue.pop() {
+                taken_tx.send(job).expect("the main thread listens");
+            }
+        })
+    };
+    push(&queue, 7).expect("room for one");
+    // Deadlocks here if the worker sleeps beside the job.
+    assert_eq!(taken.recv().expect("the worker took the job"), 7);
+    queue.close();
+    worker.join().expect("the worker exits");
+}
+// ANCHOR_END: push_wakes
+
+/// The real `try_push` looks for sleepers under the lock it pushes under.
+#[test]
+fn a_push_wakes_a_sleeping_worker() {
+    model::check(|| a_push_wakes_the_sleeping_worker(BoundedQueue::try_push));
+}
+
+/// The broken twin looks first, under a lock of its own.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_push_that_wakes_nobody`"]
+fn broken_push_looking_first() {
+    model::check(|| a_push_wakes_the_sleeping_worker(BoundedQueue::try_push_looking_first_broken));
+}
+
+/// loom finds the worker falling asleep between the look and the push.
+#[test]
+fn loom_catches_a_push_that_wakes_nobody() {
+    model::assert_model_fails("broken_push_looking_first", "deadlock");
 }
