@@ -181,6 +181,7 @@ impl RequestJobs {
     }
 
     // ANCHOR: submit
+    // ANCHOR: submit_context
     /// Gives the request a context — a child of the server's, carrying the request id, ending
     /// at `deadline` if there is one — that its client's hang-up cancels, and queues the job.
     pub fn submit(
@@ -203,6 +204,8 @@ impl RequestJobs {
                 (ctx, cancel, defer)
             }
         };
+        // ANCHOR_END: submit_context
+        // ANCHOR: submit_queue
         // The connection keeps `cancel` until the request is answered, and calls it if the
         // client goes away first; once answered, it drops it, which also cancels (harmlessly)
         // and takes the context off the server context's list of children.
@@ -223,6 +226,7 @@ impl RequestJobs {
         }
         reply
     }
+    // ANCHOR_END: submit_queue
     // ANCHOR_END: submit
 }
 

@@ -278,8 +278,9 @@ impl Context {
     /// if `leave_parent`: `notify_all` (every thread asleep in `wait` must hear of it) and
     /// `true`, except in the broken twins the loom models catch.
     fn cancel_and_wake(&self, reason: Reason, wake: fn(&Condvar), leave_parent: bool) {
-        // Go's runtime would have ended a context at its deadline by itself; here nobody may
-        // have looked yet. A cancel that comes after the deadline is late: the deadline won.
+        // Go ends a context at its deadline with a runtime timer, and a cancel that beats the
+        // timer records `Canceled`. Here no timer runs, so a cancel after the deadline is
+        // common (the event loop's own deadline answer is one): record the deadline, which won.
         let reason = if self.deadline_passed() {
             Reason::DeadlineExceeded
         } else {

@@ -34,8 +34,8 @@ fn main() -> ExitCode {
             "  curl -i 'http://{addr}/sleep?ms=10000'                  # 504 after the default"
         );
         println!(
-            "  (printf 'GET /health HTTP/1.1\\r\\nHost: x'; sleep 7) | nc 127.0.0.1 {}   # 408",
-            addr.port()
+            "  cargo run -p ch04-timeouts --example slow_client -- {addr}   # 408 after {} s",
+            config.header_read_timeout.as_secs()
         );
     })
 }

@@ -223,6 +223,7 @@ fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
 }
 
 // ANCHOR: parse_spec
+// ANCHOR: parse_spec_shape
 /// Parses `{"kind": …, "input": {…}, "timeout_ms": …}`.
 ///
 /// # Errors
@@ -252,6 +253,8 @@ pub fn parse_spec(body: &[u8]) -> Result<JobSpec, FieldError> {
         None => &empty,
         Some(_) => return Err(field_error("input", "must be an object")),
     };
+    // ANCHOR_END: parse_spec_shape
+    // ANCHOR: parse_spec_values
     let kind = match kind {
         "sleep" => {
             only_fields(input, &["ms"])?;
@@ -285,6 +288,7 @@ pub fn parse_spec(body: &[u8]) -> Result<JobSpec, FieldError> {
     };
     Ok(JobSpec { kind, timeout })
 }
+// ANCHOR_END: parse_spec_values
 // ANCHOR_END: parse_spec
 
 fn only_fields(input: &Map<String, Value>, allowed: &[&str]) -> Result<(), FieldError> {

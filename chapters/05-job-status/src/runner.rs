@@ -38,6 +38,7 @@ pub fn job_pool(size: PoolSize, store: Arc<JobStore>) -> io::Result<JobPool> {
 }
 
 // ANCHOR: run
+// ANCHOR: run_kinds
 /// Runs one job and records how it ended.
 pub fn run(store: &JobStore, job: JobRun) {
     run_with(store, job, execute);
@@ -52,7 +53,9 @@ fn execute(ctx: &Context, spec: &JobSpec) -> Result<Value, Reason> {
             .map(|primes| serde_json::json!({ "limit": limit, "primes": primes })),
     }
 }
+// ANCHOR_END: run_kinds
 
+// ANCHOR: run_with
 /// Runs one job with `work` and records how it ended — also when `work` panics: the job is
 /// then `failed`, saying so, instead of `running` for ever (the pool's own `catch_unwind`
 /// would keep the worker alive, but knows nothing of the store).
@@ -85,6 +88,7 @@ pub fn run_with(
         log::debug!("job {id}: {refused:?}");
     }
 }
+// ANCHOR_END: run_with
 // ANCHOR_END: run
 
 /// The text a panic carries: `panic!("…")` gives a `&str` or a `String`; anything else is

@@ -23,9 +23,10 @@
 //!   no initial capacity, a flood of submissions makes such a stall every time the map doubles.
 //!   Here the store is split into shards (each with its own lock, so a stall or a write blocks
 //!   only a fraction of the jobs) and each shard's map is allocated once at its full size, so
-//!   it never doubles under the lock. (Under heavy insert-and-evict churn the map may still
-//!   tidy its deleted slots in place, once in a while — microseconds at a shard's size.) The
-//!   bench (`benches/store.rs`) measures both.
+//!   it never doubles while filling up. (Under heavy insert-and-evict churn the map grows once
+//!   more — 1,024 to 2,048 buckets at the default shard size — and after that only tidies its
+//!   deleted slots in place, once in a while: microseconds at a shard's size.) The bench
+//!   (`benches/store.rs`) measures both.
 
 use crate::job::{JobId, JobKind, Status};
 use ch03_context::Cancel;
@@ -51,8 +52,8 @@ pub struct StoreConfig {
     pub shards: usize,
     /// How long a finished job is kept.
     pub ttl: Duration,
-    /// Allocate each shard's map at its full size up front, so it never doubles under the
-    /// lock.
+    /// Allocate each shard's map at its full size up front, so it never doubles under the lock
+    /// while the store fills (churn may still grow it once; see the module documentation).
     pub preallocate: bool,
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ch05
+
+const raceEnabled = false
