@@ -85,15 +85,18 @@ fn two_senders_one_loop(drain: Drain) {
 // ANCHOR_END: model
 
 // ANCHOR: tests
+// ANCHOR: real_and_broken
 /// The real hand-back delivers both answers in every interleaving.
 #[test]
 fn handback_never_loses_a_wake_up() {
     model::check(|| two_senders_one_loop(Handback::drain_into));
 }
+// ANCHOR_END: real_and_broken
 
 /// How a thread hands an answer back: the real `send`, or its uncoalesced twin.
 type SendAnswer = fn(&Handback<u32, ModelWaker>, u32);
 
+// ANCHOR: burst
 /// One thread sends a burst while the loop is busy elsewhere: one wake-up for the burst.
 fn a_burst_costs_one_wake_up(send: SendAnswer) {
     let poll = Arc::new(ModelPoll::default());
@@ -123,6 +126,7 @@ fn a_burst_costs_one_wake_up(send: SendAnswer) {
 fn a_burst_from_one_thread_is_coalesced() {
     model::check(|| a_burst_costs_one_wake_up(Handback::send));
 }
+// ANCHOR_END: burst
 
 /// The twin that wakes on every send (correct, but a system call per answer).
 #[test]
@@ -137,6 +141,7 @@ fn loom_catches_the_uncoalesced_burst() {
     model::assert_model_fails("broken_send_waking_every_time", "woke the loop 3 times");
 }
 
+// ANCHOR: real_and_broken
 /// The broken twin: it clears the flag after draining. Run in a child process by the test
 /// below, which expects loom to report the deadlock.
 #[test]
@@ -144,6 +149,7 @@ fn loom_catches_the_uncoalesced_burst() {
 fn broken_drain_then_clear() {
     model::check(|| two_senders_one_loop(Handback::drain_then_clear_broken));
 }
+// ANCHOR_END: real_and_broken
 // ANCHOR_END: tests
 
 // ANCHOR: caught
