@@ -192,3 +192,66 @@ fn book_chapters() -> Vec<(PathBuf, String)> {
         })
         .collect()
 }
+
+/// The id mdBook gives a heading: lower case, letters, digits, `-` and `_` kept, spaces made
+/// `-`, everything else dropped.
+fn heading_id(heading: &str) -> String {
+    heading
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c.to_lowercase().to_string()),
+            c if c.is_whitespace() => Some("-".to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every `#anchor` a link of the book points at is a heading of its target page (mdBook does
+/// not check this, and a renamed heading breaks links silently).
+#[test]
+fn every_link_to_a_heading_finds_it() {
+    let pages: std::collections::HashMap<String, Vec<String>> = book_chapters()
+        .into_iter()
+        .map(|(path, text)| {
+            let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+            let mut ids = Vec::new();
+            let mut in_code = false;
+            for line in text.lines() {
+                if line.trim_start().starts_with("```") {
+                    in_code = !in_code;
+                } else if !in_code && line.starts_with('#') {
+                    let id = heading_id(line.trim_start_matches('#'));
+                    // A repeated heading gets `-1`, `-2` … after the first.
+                    let repeats = ids.iter().filter(|seen: &&String| **seen == id).count();
+                    ids.push(id.clone());
+                    if repeats > 0 {
+                        ids.push(format!("{id}-{repeats}"));
+                    }
+                }
+            }
+            (name, ids)
+        })
+        .collect();
+    let mut checked = 0;
+    for (path, text) in book_chapters() {
+        let here = path.file_name().expect("a file").to_string_lossy().into_owned();
+        for (at, _) in text.match_indices("](") {
+            let target = &text[at + 2..];
+            let Some(end) = target.find(')') else { continue };
+            let target = &target[..end];
+            if target.starts_with("http") {
+                continue;
+            }
+            let Some((page, anchor)) = target.split_once('#') else { continue };
+            let page = if page.is_empty() { here.as_str() } else { page };
+            let Some(ids) = pages.get(page) else { continue };
+            assert!(
+                ids.iter().any(|id| id == anchor),
+                "{here}: a link to {page}#{anchor}, which has no such heading"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "the book links to no heading at all");
+}

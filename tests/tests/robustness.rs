@@ -25,18 +25,36 @@ fn half_sent_requests_do_not_block_a_fresh_client() {
     });
 }
 
-/// A client that announces a body, sends part of it and hangs up costs only its own
-/// connection.
+/// A client that announces a body, sends part of it and ends its stream is told what went
+/// wrong — a 400 naming how much arrived — and costs only its own connection. So is one that
+/// ends its stream inside a request's head.
 #[test]
-fn truncated_body_then_hang_up() {
+fn truncated_request_then_hang_up() {
     for_each_chapter(&Config::default(), |server| {
-        let mut client = server.client();
-        client.send("POST /health HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part");
-        client.finish_sending();
-        assert!(
-            client.is_closed_by_server(),
-            "the server closes its side too"
-        );
+        let truncated = [
+            (
+                "POST /health HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n\r\nonly part",
+                "of the request's",
+            ),
+            (
+                "GET /health HTTP/1.1\r\nHost: te",
+                "inside a request's head",
+            ),
+        ];
+        for (request, says) in truncated {
+            let mut client = server.client();
+            client.send(request);
+            client.finish_sending();
+            let answer = client.read_answer();
+            assert_eq!(answer.status, 400);
+            assert_eq!(answer.error_code(), "incomplete_request");
+            let message = answer.json()["error"]["message"].to_string();
+            assert!(message.contains(says), "{message}");
+            assert!(
+                client.is_closed_by_server(),
+                "the server closes its side too"
+            );
+        }
     });
 }
 

@@ -90,8 +90,14 @@ fn submit_job(jobs: &Jobs, request: &Request) -> Response {
     let spec = match parse_spec(request.body()) {
         Ok(spec) => spec,
         Err(FieldError { field, problem }) => {
+            // The body as a whole is not a JSON object: no field to name.
+            let code = if field == "body" {
+                "invalid_json"
+            } else {
+                "invalid_field"
+            };
             let message = format!("`{field}` {problem}");
-            return Response::error(400, "invalid_field", &message);
+            return Response::error(400, code, &message);
         }
     };
     let Ok(id) = JobId::random() else {

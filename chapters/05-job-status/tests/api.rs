@@ -173,7 +173,8 @@ fn a_job_past_its_timeout_fails() {
     server.stop();
 }
 
-/// Every bad submission is a 400 whose message names the field.
+/// Every bad submission is a 400 whose message names the field (`body` when the body is not
+/// a JSON object at all, with the code `invalid_json`).
 #[test]
 fn bad_submissions_are_400_naming_the_field() {
     let server = default_server();
@@ -196,7 +197,12 @@ fn bad_submissions_are_400_naming_the_field() {
     for (body, field) in cases {
         let answer = submit(&mut client, body);
         assert_eq!(answer.status, 400, "{body}");
-        assert_eq!(answer.error_code(), "invalid_field");
+        let code = if field == "body" {
+            "invalid_json"
+        } else {
+            "invalid_field"
+        };
+        assert_eq!(answer.error_code(), code, "{body}");
         let message = answer.json()["error"]["message"].to_string();
         assert!(message.contains(&format!("`{field}`")), "{body}: {message}");
     }

@@ -25,11 +25,15 @@ impl Args {
         match Args::parse(std::env::args_os().skip(1)) {
             Ok(Some(args)) => args,
             Ok(None) => {
-                println!("{about}\n\nusage: [--addr HOST:PORT]   (default {DEFAULT_ADDR})");
+                println!(
+                    "{about}\n\nusage: {} [--addr HOST:PORT]   (default {DEFAULT_ADDR}; a host \
+                     name listens on the first address it resolves to)",
+                    program()
+                );
                 std::process::exit(0);
             }
             Err(error) => {
-                eprintln!("error: {error}\nusage: [--addr HOST:PORT]");
+                eprintln!("error: {error}\nusage: {} [--addr HOST:PORT]", program());
                 std::process::exit(2);
             }
         }
@@ -55,6 +59,13 @@ impl Args {
         }
         Ok(Some(Args { addr }))
     }
+}
+
+/// The name the program was started as, without its folder.
+fn program() -> String {
+    let path = std::env::args_os().next().unwrap_or_default();
+    let name = std::path::Path::new(&path).file_name().unwrap_or_default();
+    name.to_string_lossy().into_owned()
 }
 
 /// The address `HOST:PORT` names: an IP address as it is, a host name (`localhost:9000`) by

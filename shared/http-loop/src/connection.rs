@@ -178,9 +178,10 @@ impl Connection {
             self.dispatch(key, cx);
             // ANCHOR_END: drive_read
             if self.peer_closed {
-                // The client will send nothing more: abandon the requests still at work —
-                // after `dispatch`, so that requests read in the same call as the end of the
-                // stream are abandoned too, not only those dispatched earlier.
+                // The client will send nothing more: say so if it stopped inside a request,
+                // and abandon the requests still at work — after `dispatch`, so that requests
+                // read in the same call as the end of the stream are abandoned too.
+                self.refuse_if_truncated(cx.config);
                 self.pipeline.hang_up();
             }
             // ANCHOR: drive_write
@@ -342,6 +343,24 @@ impl Connection {
     }
     // ANCHOR_END: dispatch_handler
     // ANCHOR_END: dispatch
+
+    /// The client ended its stream inside a request (a head cut short, a body shorter than its
+    /// `Content-Length`): a 400 saying so, rather than silence. Input left over only because
+    /// `max_pipelined` requests are already at work is not a truncated request.
+    fn refuse_if_truncated(&mut self, config: &Config) {
+        let stalled_by_pipelining = self.pipeline.in_flight() >= config.max_pipelined;
+        if self.input.is_empty() || self.pipeline.is_closed() || stalled_by_pipelining {
+            return;
+        }
+        let message = match self.needed {
+            Some(needed) => format!(
+                "the connection ended after {} of the request's {needed} bytes",
+                self.input.len()
+            ),
+            None => "the connection ended inside a request's head".to_owned(),
+        };
+        self.refuse(Response::error(400, "incomplete_request", &message));
+    }
 
     /// Answers `response` as the connection's last answer, after those already in flight, and
     /// stops reading requests.
