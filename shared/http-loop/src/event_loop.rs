@@ -320,7 +320,9 @@ impl EventLoop {
     }
     // ANCHOR_END: settle
 
-    /// Closes a connection: dropping its socket also removes it from the `Poll`.
+    /// Closes a connection: dropping its socket also removes it from the `Poll`. Its entry in
+    /// the deadline heap stays until it falls due, unless dead entries have come to outnumber
+    /// the live ones: then they are swept out (see `timers`).
     fn close(&mut self, key: Key) {
         if self
             .connections
@@ -328,6 +330,14 @@ impl EventLoop {
             .is_some_and(|connection| connection.is_beyond_limit())
         {
             self.refusing -= 1;
+        }
+        if self.timers.len() > 2 * self.connections.len() + 64 {
+            let connections = &mut self.connections;
+            self.timers.retain(|at, key| {
+                connections
+                    .get_mut(key)
+                    .is_some_and(|connection| connection.scheduled == Some(at))
+            });
         }
     }
 

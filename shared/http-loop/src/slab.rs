@@ -10,6 +10,17 @@
 //! therefore carries a generation, bumped when the entry is freed, and a [`Key`] is an index
 //! *and* a generation: a key from before the reuse no longer matches, and the stale answer is
 //! dropped instead of being sent to a stranger.
+//!
+//! The generation is a `u64`. Freed indexes are reused last-freed-first, so under churn one
+//! index can take nearly every new connection; a `u32` would wrap after 4 billion of them
+//! (half a day at 100,000 connections a second on that slot), and a stale answer that waited
+//! exactly that long would match again. A `u64` wraps after 584,000 years at a million a
+//! second, and costs nothing: `Key` is 16 bytes either way, the `usize` index fixing its
+//! alignment.
+
+// The claim above, checked by the compiler.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Key>() == 16);
 
 /// Names one entry: where it is and which occupant of that place it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -17,12 +28,12 @@ pub struct Key {
     /// The index in the slab (and, offset, the mio token).
     pub index: usize,
     /// Which occupant of the index.
-    pub generation: u32,
+    pub generation: u64,
 }
 
 enum Entry<T> {
-    Occupied { generation: u32, value: T },
-    Vacant { generation: u32 },
+    Occupied { generation: u64, value: T },
+    Vacant { generation: u64 },
 }
 
 /// A `Vec` of entries with a free list.

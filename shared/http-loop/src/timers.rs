@@ -10,6 +10,12 @@
 //! current deadline when it pops. To keep the stale ones few, a connection pushes a new entry
 //! only when its deadline moves *earlier* than the entry it already has in the heap; a deadline
 //! that moves later is noticed when the earlier entry pops, and re-pushed then.
+//!
+//! A closed connection's entry stays too, until it falls due — up to a minute for an idle
+//! deadline. Under a churn of short connections (a client that opens one per request) that
+//! would be a heap of dead entries growing with the connection rate, so the loop sweeps them out
+//! ([`Timers::retain`]) whenever the heap holds more than twice as many entries as there are
+//! connections: an O(n) sweep at most every n closes, O(1) per close on average.
 
 use crate::slab::Key;
 use std::cmp::Reverse;
@@ -19,7 +25,7 @@ use std::time::{Duration, Instant};
 /// A min-heap of `(deadline, connection)` entries.
 #[derive(Default)]
 pub(crate) struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, usize, u32)>>,
+    heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
 }
 
 impl Timers {
@@ -47,9 +53,14 @@ impl Timers {
     }
 
     /// The number of entries, stale ones included.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.heap.len()
+    }
+
+    /// Keeps only the entries `live` says are still wanted; O(entries).
+    pub(crate) fn retain(&mut self, mut live: impl FnMut(Instant, Key) -> bool) {
+        self.heap
+            .retain(|&Reverse((at, index, generation))| live(at, Key { index, generation }));
     }
 }
 
@@ -74,5 +85,26 @@ mod tests {
         assert_eq!(timers.pop_due(later).map(|(_, key)| key.index), Some(1));
         assert_eq!(timers.pop_due(later).map(|(_, key)| key.index), Some(2));
         assert_eq!(timers.len(), 0);
+    }
+
+    #[test]
+    fn retain_sweeps_out_the_entries_no_longer_wanted() {
+        let mut timers = Timers::default();
+        let now = Instant::now();
+        for index in 0..10 {
+            let key = Key {
+                index,
+                generation: 0,
+            };
+            timers.push(now + Duration::from_secs(60), key);
+        }
+        timers.retain(|_, key| key.index % 2 == 0);
+        assert_eq!(timers.len(), 5);
+        let later = now + Duration::from_secs(61);
+        let left: Vec<_> = std::iter::from_fn(|| timers.pop_due(later))
+            .map(|(_, key)| key.index)
+            .collect();
+        assert_eq!(left.len(), 5);
+        assert!(left.iter().all(|index| index % 2 == 0));
     }
 }
