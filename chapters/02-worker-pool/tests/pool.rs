@@ -156,3 +156,39 @@ fn workers_are_named() {
         Ok(Some("worker-0".to_owned()))
     );
 }
+
+/// A pool dropped without `shutdown` shuts down the same way: the queued jobs run and every
+/// worker is joined before `drop` returns.
+#[test]
+fn dropping_a_pool_runs_the_queue_and_joins_too() {
+    let gated = gated_pool(1, 4);
+    for job in 0..3 {
+        gated.pool.try_submit(job).expect("room");
+    }
+    drop(gated.gate);
+    drop(gated.pool);
+    let finished: Vec<_> = gated.finished.try_iter().collect();
+    assert_eq!(finished, [0, 1, 2], "drop returned before the queue ran");
+}
+
+/// What the pool reports of itself — its size, its bound, and its load — is what it is
+/// doing: the numbers a `/metrics` page shows.
+#[test]
+fn a_pool_reports_its_size_and_load() {
+    let gated = gated_pool(2, 3);
+    assert_eq!((gated.pool.workers(), gated.pool.capacity()), (2, 3));
+    assert_eq!((gated.pool.busy(), gated.pool.queued()), (0, 0));
+    for job in 0..3 {
+        gated.pool.try_submit(job).expect("room");
+    }
+    // Two jobs reach a worker and wait at the gate; the third waits in the queue.
+    for _ in 0..2 {
+        gated
+            .started
+            .recv_timeout(FAILURE_GUARD)
+            .expect("a job starts");
+    }
+    assert_eq!((gated.pool.busy(), gated.pool.queued()), (2, 1));
+    drop(gated.gate);
+    gated.pool.shutdown();
+}

@@ -182,3 +182,15 @@ fn work_stops_part_way_when_its_context_ends() {
     assert_eq!(ran, Ran::Stopped(Reason::DeadlineExceeded));
     assert_eq!(answer.status(), 504);
 }
+
+/// The reasons read as Go's errors do (`context canceled`, `context deadline exceeded`; the
+/// book spells "cancelled" the British way throughout), so a log line says the same thing in
+/// both languages.
+#[test]
+fn reasons_read_like_gos_errors() {
+    assert_eq!(Reason::Cancelled.to_string(), "context cancelled");
+    assert_eq!(
+        Reason::DeadlineExceeded.to_string(),
+        "context deadline exceeded"
+    );
+}
