@@ -1,7 +1,9 @@
 //! The book's chapter 0 grows a server in steps (`src/bin/step*.rs`): each step is started here
 //! as the reader would start it, on a free port, and shown to do what the chapter says it does.
 //!
-//! No sleeps: every read blocks, with a read timeout only as the guard against a hang.
+//! No sleeps: every read blocks, with a read timeout only as the guard against a hang (one test,
+//! `step3_waits_for_the_whole_head`, also shows with a bound that nothing was sent; its doc says
+//! why).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -117,14 +119,21 @@ fn step2_serves_client_after_client() {
     }
 }
 
-/// Step 3 waits for the whole head: half a head gets no answer, the rest gets one naming
-/// the path.
+/// Step 3 waits for the whole head: half a head gets no answer, the rest gets one naming the
+/// path, which the two halves split between them, so an answer to the first half alone could
+/// not name it.
+///
+/// The one deliberate timed check of this file: that no answer comes to the first half is shown
+/// by waiting 200 ms for one. Nothing a client can observe says "the server has read these bytes
+/// and decided to wait", so absence can only be shown within a bound. The bound errs one way
+/// only: a correct server passes however slow the machine, and a server that answers early does
+/// so within microseconds on loopback, well inside 200 ms.
 #[test]
 fn step3_waits_for_the_whole_head() {
     let step = Step::start(env!("CARGO_BIN_EXE_step3_partial_reads"), &[]);
     let mut client = step.connect();
-    send(&mut client, "GET /in-two-pieces HTTP/1.1\r\n");
-    // Showing that nothing comes within a bound is the one use of a short timeout here.
+    client.get_ref().set_nodelay(true).expect("no Nagle delay");
+    send(&mut client, "GET /in-two");
     let stream = client.get_ref();
     stream
         .set_read_timeout(Some(Duration::from_millis(200)))
@@ -133,8 +142,9 @@ fn step3_waits_for_the_whole_head() {
     let early = stream.peek(&mut byte);
     assert!(early.is_err(), "answered half a head: {early:?}");
     stream.set_read_timeout(Some(GUARD)).expect("a timeout");
-    send(&mut client, "Host: test\r\n\r\n");
+    send(&mut client, "-pieces HTTP/1.1\r\nHost: test\r\n\r\n");
     assert_eq!(answer(&mut client).1, "you asked for GET /in-two-pieces\n");
+    // Exactly one answer, then the end of the stream: nothing else was sent.
     assert!(closed_by_server(&mut client));
 }
 
@@ -186,4 +196,69 @@ fn step6_closes_an_idle_connection() {
         closed_by_server(&mut client),
         "the idle connection stayed open"
     );
+}
+
+/// Whether the process `pid` is asleep in `epoll_wait`, as `/proc/PID/wchan` names it.
+fn in_epoll_wait(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("epoll_wait"))
+}
+
+/// The state letter of process `pid` (`S` asleep, `T` stopped …), from `/proc/PID/stat`.
+fn state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+/// Polls `condition` until it holds; fails the test once [`GUARD`] has passed.
+fn wait_until(what: &str, condition: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < GUARD, "gave up waiting until {what}");
+        std::thread::yield_now();
+    }
+}
+
+/// Sends `signal` to the process `pid` with `kill(1)`.
+fn kill(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill {signal} {pid} failed");
+}
+
+/// On Linux, `epoll_wait` fails with `EINTR` when the process is stopped and continued (Ctrl-Z,
+/// then `fg`; a debugger attaching), even with no signal handler installed (signal(7)). Every
+/// step polls again on `Interrupted`: each is stopped while asleep in `epoll_wait`, continued,
+/// and must still answer. (Linux only: the test reads `/proc`.)
+#[cfg(target_os = "linux")]
+#[test]
+fn every_step_survives_being_stopped_and_continued() {
+    let steps = [
+        env!("CARGO_BIN_EXE_step1_minimal"),
+        env!("CARGO_BIN_EXE_step2_slab"),
+        env!("CARGO_BIN_EXE_step3_partial_reads"),
+        env!("CARGO_BIN_EXE_step4_keep_alive"),
+        env!("CARGO_BIN_EXE_step5_handback"),
+        env!("CARGO_BIN_EXE_step6_timers"),
+    ];
+    for binary in steps {
+        let mut step = Step::start(binary, &[]);
+        let pid = step.child.id();
+        // Stopped while in `epoll_wait`, or the continue would not interrupt it.
+        wait_until("the step sleeps in epoll_wait", || in_epoll_wait(pid));
+        kill("-STOP", pid);
+        // SIGCONT discards a stop still pending: continue only once stopped.
+        wait_until("the step is stopped", || state(pid) == Some('T'));
+        kill("-CONT", pid);
+        let mut client = step.connect();
+        send(&mut client, GET);
+        let (head, _) = answer(&mut client);
+        assert!(head.starts_with("HTTP/1.1 200 OK"), "{binary}: {head}");
+        assert!(
+            step.child.try_wait().expect("a status").is_none(),
+            "{binary} exited"
+        );
+    }
 }

@@ -29,7 +29,12 @@ fn main() -> io::Result<()> {
     let mut events = Events::with_capacity(1024);
     let mut buf = [0; 4096];
     loop {
-        poll.poll(&mut events, None)?; // sleeps until some socket is ready
+        // Sleeps until some socket is ready. `Interrupted`: the process was stopped and
+        // continued (Ctrl-Z, then `fg`; a debugger), or a signal arrived: just poll again.
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => other?,
+        }
         for event in &events {
             if event.token() == LISTENER {
                 // Edge-triggered: take every waiting connection, or hear of them never again.

@@ -31,7 +31,10 @@ fn main() -> io::Result<()> {
     let mut events = Events::with_capacity(1024);
     let mut buf = [0; 4096];
     loop {
-        poll.poll(&mut events, None)?;
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue, // stopped, continued
+            other => other?,
+        }
         for event in &events {
             if event.token() == LISTENER {
                 while let Ok((socket, _)) = listener.accept() {

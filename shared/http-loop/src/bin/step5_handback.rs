@@ -52,7 +52,10 @@ fn main() -> io::Result<()> {
     let mut events = Events::with_capacity(1024);
     let mut buf = [0; 4096];
     loop {
-        poll.poll(&mut events, None)?;
+        match poll.poll(&mut events, None) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue, // stopped, continued
+            other => other?,
+        }
         for event in &events {
             if event.token() == LISTENER {
                 while let Ok((socket, _)) = listener.accept() {
@@ -99,7 +102,7 @@ fn drive(key: Key, c: &mut Connection, buf: &mut [u8], handback: &Arc<Answers>) 
     let mut open = true;
     loop {
         match c.socket.read(buf) {
-            Ok(0) => break open = false, // answer what came, then close
+            Ok(0) => break open = false, // shortcut: closes, dropping any answer in flight
             Ok(n) => c.input.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -31,7 +31,7 @@ struct Connection {
 }
 
 /// Deadlines, earliest on top: `(when, slab index, generation)`, since a `Key` is not `Ord`.
-type Timers = BinaryHeap<Reverse<(Instant, usize, u32)>>;
+type Timers = BinaryHeap<Reverse<(Instant, usize, u64)>>;
 // ANCHOR_END: connection
 
 fn main() -> io::Result<()> {
@@ -56,7 +56,10 @@ fn main() -> io::Result<()> {
         let timeout = timers
             .peek()
             .map(|Reverse((at, ..))| at.saturating_duration_since(Instant::now()));
-        poll.poll(&mut events, timeout)?;
+        match poll.poll(&mut events, timeout) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue, // stopped, continued
+            other => other?,
+        }
         let now = Instant::now();
         // ANCHOR_END: poll
         for event in &events {
