@@ -151,6 +151,12 @@ impl<T> BoundedQueue<T> {
         Ok(())
     }
 
+    /// How many workers are asleep in [`pop`](Self::pop), waiting for an item: the pool's idle
+    /// workers, for metrics (and for the test that the count goes back down when they wake).
+    pub fn sleeping(&self) -> usize {
+        self.lock().idle
+    }
+
     /// How many items are waiting.
     pub fn len(&self) -> usize {
         self.lock().items.len()
@@ -187,6 +193,17 @@ mod tests {
         assert_eq!(queue.try_push(3), Err(PushError::Full(3)));
         assert_eq!(queue.pop(), Some(1));
         assert_eq!(queue.try_push(3), Ok(()));
+    }
+
+    #[test]
+    fn it_reports_its_bound_and_contents() {
+        let queue = BoundedQueue::new(2);
+        assert_eq!(
+            (queue.capacity(), queue.len(), queue.is_empty()),
+            (2, 0, true)
+        );
+        queue.try_push('a').unwrap();
+        assert_eq!((queue.len(), queue.is_empty()), (1, false));
     }
 
     #[test]

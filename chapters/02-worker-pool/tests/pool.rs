@@ -192,3 +192,34 @@ fn a_pool_reports_its_size_and_load() {
     drop(gated.gate);
     gated.pool.shutdown();
 }
+
+/// A worker that falls asleep on an empty queue is counted while it sleeps, and no longer once
+/// a job has woken it: the count a push reads to decide whether to wake anyone.
+#[test]
+fn the_sleeping_count_goes_up_and_back_down() {
+    let queue = Arc::new(ch02_worker_pool::BoundedQueue::new(1));
+    let (taken_tx, taken) = unbounded();
+    let (go_on, go_on_rx) = unbounded::<()>();
+    let worker = {
+        let queue = Arc::clone(&queue);
+        std::thread::spawn(move || {
+            taken_tx.send(queue.pop()).expect("the test listens");
+            // Out of `pop` until the test has looked at the count.
+            let _ = go_on_rx.recv_timeout(FAILURE_GUARD);
+            while queue.pop().is_some() {}
+        })
+    };
+    // Wait until the worker is asleep (a state to observe, not a time to wait out).
+    let guard = std::time::Instant::now() + FAILURE_GUARD;
+    while queue.sleeping() == 0 {
+        assert!(std::time::Instant::now() < guard, "the worker never slept");
+        std::thread::yield_now();
+    }
+    queue.try_push(7).expect("room");
+    assert_eq!(taken.recv_timeout(FAILURE_GUARD), Ok(Some(7)));
+    let asleep = queue.sleeping();
+    assert_eq!(asleep, 0, "the woken worker is still counted asleep");
+    drop(go_on);
+    queue.close();
+    worker.join().expect("the worker exits");
+}

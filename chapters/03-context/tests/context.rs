@@ -92,7 +92,15 @@ fn a_cancel_after_the_deadline_reports_the_deadline() {
 /// A deadline ends the context by itself, and says so; a child inherits the earlier deadline.
 #[test]
 fn deadlines_end_contexts_and_are_inherited() {
+    let before = Instant::now();
     let (parent, _p) = Context::background().with_timeout(Duration::from_millis(20));
+    assert!(
+        parent
+            .deadline()
+            .is_some_and(|at| at >= before + Duration::from_millis(20)),
+        "the deadline is 20 ms from its making"
+    );
+    assert_eq!(Context::background().deadline(), None);
     let (child, _c) = parent.with_timeout(Duration::from_secs(3600));
     assert_eq!(
         child.deadline(),
