@@ -128,9 +128,10 @@ fn a_long_poll_whose_client_hangs_up_goes_silently() {
         "the abandoned long poll was answered: {:?}",
         waiter.try_read_answer().map(|answer| answer.status)
     );
-    assert_eq!(
-        client.get(&format!("/jobs/{id}")).json()["status"],
-        "running"
+    let status = client.get(&format!("/jobs/{id}")).json()["status"].clone();
+    assert!(
+        status == "pending" || status == "running",
+        "the job ran on: {status}"
     );
     server.stop();
 }

@@ -260,12 +260,15 @@ fn forget_by_drop(store: &JobStore, id: JobId, waiter: WaiterId) {
 
 // ANCHOR: forget_meets_completion
 /// The loop forgets a registered long poll (its client hung up) while the job completes: the
-/// poll is answered with the result or not at all — never with a 500.
+/// poll is answered with the result or not at all — never with a 500 — and another poll of the
+/// same job, still waiting, gets the result.
 fn forget_meets_completion(forget: Forget) {
     let (store, id) = one_job(true);
     let answers = Arc::new(Answers::default());
+    let staying = Arc::new(Answers::default());
     let waiter = WaiterId::next();
     store.await_result(id, waiter, responder(&answers));
+    store.await_result(id, WaiterId::next(), responder(&staying));
     let worker = {
         let store = Arc::clone(&store);
         thread::spawn(move || complete_real(&store, id))
@@ -280,6 +283,11 @@ fn forget_meets_completion(forget: Forget) {
     assert!(
         statuses.is_empty() || statuses == [200],
         "a forgotten long poll must go silently, not answer {statuses:?}"
+    );
+    assert_eq!(
+        staying.statuses(),
+        [200],
+        "the poll still waiting must get the result"
     );
 }
 // ANCHOR_END: forget_meets_completion

@@ -102,3 +102,17 @@ fn cancelling_a_job_cancels_its_context() {
     store.cancel(id).unwrap();
     assert!(ctx.is_done(), "DELETE reaches the work through its context");
 }
+
+/// The store counts what it holds, and `remove` forgets a job entirely (the submit path uses
+/// it for a job the queue refused: it never ran, and must not linger as `pending`).
+#[test]
+fn the_store_counts_its_jobs_and_remove_forgets_one() {
+    let store = store(4, Duration::from_secs(60));
+    assert!(store.is_empty());
+    let id = add(&store).expect("room");
+    add(&store).expect("room");
+    assert_eq!((store.len(), store.is_empty()), (2, false));
+    store.remove(id);
+    assert_eq!(store.len(), 1);
+    assert!(store.view(id).is_none(), "a removed job is gone");
+}
