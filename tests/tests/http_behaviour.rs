@@ -292,3 +292,68 @@ fn a_late_answer_never_reaches_the_next_occupant_of_its_slot() {
     );
     server.stop();
 }
+
+/// Many connections that open and close sweep their dead entries out of the deadline heap —
+/// and the sweep keeps the live ones: an idle connection opened before the churn is still
+/// closed at its idle timeout.
+#[test]
+fn the_deadline_sweep_keeps_live_deadlines() {
+    let config = http_loop::Config {
+        idle_timeout: std::time::Duration::from_millis(500),
+        ..http_loop::Config::default()
+    };
+    let router = Router::new().route(Method::Get, "/health", |_, _| {
+        Reply::Now(Response::text(200, "ok"))
+    });
+    let server = TestServer::start_with(router, config);
+    let mut watched = server.client();
+    assert_eq!(watched.get("/health").status, 200); // now idle, its deadline in the heap
+    // More than 2 × live + 64 closed connections: at least one sweep runs.
+    for _ in 0..100 {
+        let mut passing = server.client();
+        passing.send("GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        assert_eq!(passing.read_answer().status, 200);
+        assert!(passing.is_closed_by_server());
+    }
+    assert!(
+        watched.is_closed_by_server(),
+        "the idle connection was closed at its timeout"
+    );
+    server.stop();
+}
+
+/// Connections refused beyond the limit do not keep counting once they are gone: when every
+/// connection has closed, `max_connections` new ones are all served.
+#[test]
+fn refused_connections_give_their_place_back() {
+    let config = http_loop::Config {
+        max_connections: 2,
+        ..http_loop::Config::default()
+    };
+    let router = Router::new().route(Method::Get, "/health", |_, _| {
+        Reply::Now(Response::text(200, "ok"))
+    });
+    let server = TestServer::start_with(router, config);
+    let mut open: Vec<_> = (0..2).map(|_| server.client()).collect();
+    for client in &mut open {
+        assert_eq!(client.get("/health").status, 200);
+    }
+    let mut refused = server.client();
+    refused.send("GET /health HTTP/1.1\r\nHost: t\r\n\r\n");
+    assert_eq!(refused.read_answer().status, 503);
+    assert!(refused.is_closed_by_server());
+    drop(refused); // ends the lingering close: the server closes the refused connection
+    for mut client in open.drain(..) {
+        // A round trip on a connection the loop already had: by its answer, the loop has
+        // seen the refused client's end of stream too (its event came first).
+        assert_eq!(client.get("/health").status, 200);
+        client.finish_sending();
+        assert!(client.is_closed_by_server());
+    }
+    for _ in 0..2 {
+        let mut again = server.client();
+        assert_eq!(again.get("/health").status, 200);
+        open.push(again);
+    }
+    server.stop();
+}

@@ -398,3 +398,23 @@ fn expired_long_polls_do_not_fill_the_waiting_list() {
     );
     server.stop();
 }
+
+/// A long poll on a job that has already ended without a result (here: cancelled) is answered
+/// at once with its status — not at the end of its 30 s wait, which the failure guard would
+/// notice first.
+#[test]
+fn a_long_poll_on_a_cancelled_job_is_answered_at_once() {
+    let server = default_server();
+    let mut client = server.client();
+    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    assert_eq!(
+        client.request("DELETE", &format!("/jobs/{id}"), b"").status,
+        200
+    );
+    let answer = client.get(&format!("/jobs/{id}/result?wait=30s"));
+    assert_eq!(
+        (answer.status, answer.json()["status"].as_str()),
+        (409, Some("cancelled"))
+    );
+    server.stop();
+}

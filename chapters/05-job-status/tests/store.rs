@@ -116,3 +116,32 @@ fn the_store_counts_its_jobs_and_remove_forgets_one() {
     assert_eq!(store.len(), 1);
     assert!(store.view(id).is_none(), "a removed job is gone");
 }
+
+/// Counts the answers a responder delivers.
+#[derive(Default)]
+struct Deliveries(std::sync::atomic::AtomicUsize);
+
+impl http_loop::Deliver for Deliveries {
+    fn deliver(&self, _: http_loop::slab::Key, _: u64, _: http_loop::Response) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A forgotten long poll is dismissed, not dropped: its responder delivers nothing (a dropped
+/// one would deliver a 500, and wake the loop for it).
+#[test]
+fn a_forgotten_waiter_delivers_nothing() {
+    let store = store(4, Duration::from_secs(60));
+    let id = add(&store).expect("room");
+    let deliveries = std::sync::Arc::new(Deliveries::default());
+    let key = http_loop::slab::Key {
+        index: 0,
+        generation: 0,
+    };
+    let responder = http_loop::Responder::new(deliveries.clone(), key, 0);
+    let waiter = ch05_job_status::WaiterId::next();
+    store.await_result(id, waiter, responder);
+    store.forget_waiter(id, waiter);
+    complete(&store, id); // nobody waits any more
+    assert_eq!(deliveries.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
