@@ -25,7 +25,7 @@ func GuideSelect(jobCh <-chan int, stopCh <-chan struct{}, timeout time.Duration
 	case <-stopCh:
 		return Stop // Stop processing
 	case <-time.After(timeout):
-		return TimedOut // Handle timeout: never chosen, a new timer is never ready at once
+		return TimedOut // Handle timeout: never chosen, a timer just started is not ready yet
 	default:
 		return NothingReady // Non-blocking operation
 	}

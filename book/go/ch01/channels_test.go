@@ -50,7 +50,7 @@ func TestABufferedSendWaitsOnlyWhenFull(t *testing.T) {
 func TestTheGuidesTimeoutCaseNeverFires(t *testing.T) {
 	jobs, stop := make(chan int), make(chan struct{})
 	for i := 0; i < 100; i++ {
-		if got := GuideSelect(jobs, stop, 0); got != NothingReady {
+		if got := GuideSelect(jobs, stop, time.Second); got != NothingReady {
 			t.Fatalf("round %d: %v; the default should win every time", i, got)
 		}
 	}
