@@ -214,7 +214,11 @@ fn every_link_to_a_heading_finds_it() {
     let pages: std::collections::HashMap<String, Vec<String>> = book_chapters()
         .into_iter()
         .map(|(path, text)| {
-            let name = path.file_name().expect("a file").to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("a file")
+                .to_string_lossy()
+                .into_owned();
             let mut ids = Vec::new();
             let mut in_code = false;
             for line in text.lines() {
@@ -235,15 +239,23 @@ fn every_link_to_a_heading_finds_it() {
         .collect();
     let mut checked = 0;
     for (path, text) in book_chapters() {
-        let here = path.file_name().expect("a file").to_string_lossy().into_owned();
+        let here = path
+            .file_name()
+            .expect("a file")
+            .to_string_lossy()
+            .into_owned();
         for (at, _) in text.match_indices("](") {
             let target = &text[at + 2..];
-            let Some(end) = target.find(')') else { continue };
+            let Some(end) = target.find(')') else {
+                continue;
+            };
             let target = &target[..end];
             if target.starts_with("http") {
                 continue;
             }
-            let Some((page, anchor)) = target.split_once('#') else { continue };
+            let Some((page, anchor)) = target.split_once('#') else {
+                continue;
+            };
             let page = if page.is_empty() { here.as_str() } else { page };
             let Some(ids) = pages.get(page) else { continue };
             assert!(
