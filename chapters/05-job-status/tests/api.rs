@@ -88,8 +88,9 @@ fn the_result_of_an_unfinished_job_is_409_with_its_status() {
     server.stop();
 }
 
-/// `DELETE` cancels a running job through its context; its status says so, and a second
-/// `DELETE` is a 409.
+/// `DELETE` cancels a running job through its context; its status says so, a second
+/// `DELETE` is a 409, and a long poll on the cancelled job is answered at once with its status —
+/// not at the end of its 30 s wait, which the failure guard would notice first.
 #[test]
 fn delete_cancels_a_job() {
     let server = default_server();
@@ -106,6 +107,11 @@ fn delete_cancels_a_job() {
     assert_eq!(
         client.get(&format!("/jobs/{id}")).json()["status"],
         "cancelled"
+    );
+    let polled = client.get(&format!("/jobs/{id}/result?wait=30s"));
+    assert_eq!(
+        (polled.status, polled.json()["status"].as_str()),
+        (409, Some("cancelled"))
     );
     server.stop(); // returns promptly only if the sleeping job saw its context end
 }
@@ -395,26 +401,6 @@ fn expired_long_polls_do_not_fill_the_waiting_list() {
         answer.json()["status"],
         "cancelled",
         "the poll waited for the end instead of being answered at once as `running`"
-    );
-    server.stop();
-}
-
-/// A long poll on a job that has already ended without a result (here: cancelled) is answered
-/// at once with its status — not at the end of its 30 s wait, which the failure guard would
-/// notice first.
-#[test]
-fn a_long_poll_on_a_cancelled_job_is_answered_at_once() {
-    let server = default_server();
-    let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
-    assert_eq!(
-        client.request("DELETE", &format!("/jobs/{id}"), b"").status,
-        200
-    );
-    let answer = client.get(&format!("/jobs/{id}/result?wait=30s"));
-    assert_eq!(
-        (answer.status, answer.json()["status"].as_str()),
-        (409, Some("cancelled"))
     );
     server.stop();
 }
