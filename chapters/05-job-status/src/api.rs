@@ -4,7 +4,7 @@
 
 use crate::job::{FieldError, JobId, parse_spec};
 use crate::runner::{JobPool, JobRun, job_pool};
-use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId};
+use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_found};
 use ch02_worker_pool::PoolSize;
 use ch03_context::{Cancel, Context, RequestPool};
 use http_loop::response::excerpt;
@@ -179,12 +179,6 @@ fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -
     JobId::parse(raw)
         .and_then(answer)
         .unwrap_or_else(|| job_not_found(raw))
-}
-
-/// The 404 for `id`, which repeats only the start of a long id.
-fn job_not_found(id: &str) -> Response {
-    let message = format!("there is no job \"{}\"", excerpt(id));
-    Response::error(404, "job_not_found", &message)
 }
 
 /// A submission is JSON, and says so: `Content-Type: application/json` (parameters such as

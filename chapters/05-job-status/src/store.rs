@@ -424,7 +424,7 @@ impl JobStore {
     /// neither. The loom models in `tests/loom.rs` check both halves, with a broken twin each.
     pub fn await_result(&self, id: JobId, waiter: WaiterId, responder: Responder) {
         if let Err((responder, answer)) = self.wait_for_result(id, waiter, responder) {
-            responder.send(answer.unwrap_or_else(|| job_not_found(id)));
+            responder.send(answer.unwrap_or_else(|| job_not_found(&id.to_string())));
         }
     }
 
@@ -506,9 +506,10 @@ fn view(id: JobId, record: &Record) -> JobView {
     }
 }
 
-/// The 404 for a job the store does not hold.
-pub(crate) fn job_not_found(id: JobId) -> Response {
-    let message = format!("there is no job \"{id}\"");
+/// The 404 for `id`, a job the store does not hold — or, from a path, not an id at all; it
+/// repeats only the start of a long one.
+pub(crate) fn job_not_found(id: &str) -> Response {
+    let message = format!("there is no job \"{}\"", http_loop::response::excerpt(id));
     Response::error(404, "job_not_found", &message)
 }
 

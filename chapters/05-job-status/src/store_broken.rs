@@ -19,7 +19,7 @@ impl JobStore {
     ) {
         match self.write(id).jobs.get_mut(&id) {
             Some(record) => record.waiters.push((waiter, responder)),
-            None => responder.send(job_not_found(id)),
+            None => responder.send(job_not_found(&id.to_string())),
         }
     }
 

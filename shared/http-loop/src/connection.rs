@@ -214,8 +214,8 @@ impl Connection {
     // ANCHOR_END: drive
 
     /// Whether nothing remains to be done for the client: no answer still awaited (abandoned
-    /// requests are not awaited), nothing to write. A partial request in the input of a client that has hung up is dropped: it can never
-    /// be completed.
+    /// requests are not awaited), nothing to write. (A request the client cut short by ending
+    /// its stream has been answered 400 by `refuse_if_truncated` by then.)
     fn is_done(&self) -> bool {
         self.pipeline.awaits_nothing() && !self.wants_write()
     }
