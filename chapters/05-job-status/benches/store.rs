@@ -10,7 +10,7 @@
 //! it lands behind a resize.
 
 use ch03_context::Context;
-use ch05_job_status::{JobId, JobKind, JobStore, StoreConfig};
+use ch05_job_status::{JobId, JobStore, StoreConfig};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -71,9 +71,7 @@ fn flood(config: StoreConfig, count: usize) -> (f64, Duration, Duration) {
             .map(|_| {
                 let id = JobId::random().expect("randomness");
                 let (_ctx, cancel) = Context::background().with_cancel();
-                store
-                    .insert(id, JobKind::Sleep { ms: 0 }, cancel)
-                    .expect("room");
+                store.insert(id, "sleep", cancel).expect("room");
                 id
             })
             .collect(),
@@ -113,7 +111,7 @@ fn flood(config: StoreConfig, count: usize) -> (f64, Duration, Duration) {
                 for id in batch {
                     let (_ctx, cancel) = Context::background().with_cancel();
                     // Room for all: nothing is evicted, so the map only grows.
-                    let _ = store.insert(id, JobKind::Sleep { ms: 0 }, cancel);
+                    let _ = store.insert(id, "sleep", cancel);
                 }
             })
         })

@@ -4,16 +4,14 @@
 //! `cargo run -p ch05-job-status --example job_store`
 
 use ch03_context::Context;
-use ch05_job_status::{JobId, JobKind, JobStore, Outcome, Status, StoreConfig, TransitionError};
+use ch05_job_status::{JobId, JobStore, Outcome, Status, StoreConfig, TransitionError};
 
 fn main() {
     // ANCHOR: example
     let store = JobStore::new(StoreConfig::default());
     let id = JobId::random().expect("randomness");
     let (ctx, cancel) = Context::background().with_cancel();
-    store
-        .insert(id, JobKind::Primes { limit: 100 }, cancel)
-        .expect("room");
+    store.insert(id, "primes", cancel).expect("room");
 
     store.start(id).expect("pending → running"); // a worker took it
     store.cancel(id).expect("running → cancelled"); // a client's DELETE came first

@@ -2,7 +2,7 @@
 //! asks `GET /jobs/{id}` how it goes and `GET /jobs/{id}/result` for the result, and may
 //! `DELETE` it.
 
-use crate::job::{FieldError, JobId, parse_spec};
+use crate::job::{FieldError, JobId, Kinds};
 use crate::runner::{JobPool, JobRun, job_pool};
 use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_found};
 use ch02_worker_pool::PoolSize;
@@ -22,23 +22,34 @@ pub struct Jobs {
     /// dropped first and running jobs stop before the pool waits for them.
     _stop_all: Cancel,
     server_ctx: Context,
+    kinds: Kinds,
     pool: JobPool,
     store: Arc<JobStore>,
 }
 
 impl Jobs {
-    /// A store and a pool of job workers.
+    /// A store and a pool of job workers, for chapter 5's kinds of job.
     ///
     /// # Errors
     ///
     /// When the OS refuses a worker thread.
     pub fn new(store: StoreConfig, workers: PoolSize) -> io::Result<Jobs> {
+        Jobs::with_kinds(Kinds::basic(), store, workers)
+    }
+
+    /// A store and a pool of job workers, for the kinds of job in `kinds`.
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a worker thread.
+    pub fn with_kinds(kinds: Kinds, store: StoreConfig, workers: PoolSize) -> io::Result<Jobs> {
         let store = Arc::new(JobStore::new(store));
         let pool = job_pool(workers, Arc::clone(&store))?;
         let (server_ctx, stop_all) = Context::background().with_cancel();
         Ok(Jobs {
             _stop_all: stop_all,
             server_ctx,
+            kinds,
             pool,
             store,
         })
@@ -87,7 +98,7 @@ fn submit_job(jobs: &Jobs, request: &Request) -> Response {
     if let Err(refusal) = require_json(request) {
         return refusal;
     }
-    let spec = match parse_spec(request.body()) {
+    let spec = match jobs.kinds.parse_spec(request.body()) {
         Ok(spec) => spec,
         Err(FieldError { field, problem }) => {
             // The body as a whole is not a JSON object: no field to name.
@@ -108,16 +119,17 @@ fn submit_job(jobs: &Jobs, request: &Request) -> Response {
         Some(timeout) => scoped.with_timeout(timeout),
         None => scoped.with_cancel(),
     };
-    if jobs.store.insert(id, spec.kind, cancel).is_err() {
+    if jobs.store.insert(id, spec.work.kind(), cancel).is_err() {
         return Response::error(503, "store_full", "too many unfinished jobs; try again")
             .with_header("Retry-After", "1");
     }
+    let kind = spec.work.kind();
     if jobs.pool.try_submit(JobRun { id, ctx, spec }).is_err() {
         jobs.store.remove(id); // never ran: forget it rather than leave it pending forever
         return Response::error(503, "queue_full", "every job worker is busy; try again")
             .with_header("Retry-After", "1");
     }
-    log::debug!("job {id}: {} accepted", spec.kind.name());
+    log::debug!("job {id}: {kind} accepted");
     Response::json(202, &serde_json::json!({ "id": id, "status": "pending" }))
         .with_header("Location", format!("/jobs/{id}"))
 }

@@ -12,9 +12,13 @@
 //! ```
 
 use ch01_channels::PRIMES_LIMIT_MAX;
+use ch03_context::{Context, Reason, work};
+use http_loop::response::excerpt;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::error::Error;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A job's id: 128 bits from the operating system's random source, shown as a UUID (version
@@ -161,7 +165,7 @@ impl Status {
     }
 }
 
-/// The work a job does.
+/// The work of chapter 5's two kinds of job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JobKind {
     /// Wait `ms` milliseconds, or until cancelled.
@@ -186,13 +190,175 @@ impl JobKind {
     }
 }
 
+// ANCHOR: work
+/// The work a job does, parsed from its `input` when it is submitted and run later on a job
+/// worker, under the job's context. Chapter 5 has two kinds ([`JobKind`]); later chapters add
+/// theirs to a [`Kinds`] table without touching this crate.
+pub trait Work: Send + Sync + fmt::Debug {
+    /// The kind's name in the API: `sleep`, `primes`, …
+    fn kind(&self) -> &'static str;
+
+    /// Does the work, checking `ctx` as it goes.
+    ///
+    /// # Errors
+    ///
+    /// [`JobError::Stopped`] when the context ended first; [`JobError::Failed`] when the work
+    /// itself failed.
+    fn run(&self, ctx: &Context) -> Result<Value, JobError>;
+}
+// ANCHOR_END: work
+
+// ANCHOR: job_error
+/// Why a job's work gave no result.
+#[derive(Debug)]
+pub enum JobError {
+    /// Its context ended first: `DELETE`, its timeout, or the server stopping.
+    Stopped(Reason),
+    /// The work failed. The job's status says why: this error's message, then its `source`s'.
+    Failed(Box<dyn Error + Send + Sync>),
+}
+
+impl From<Reason> for JobError {
+    fn from(reason: Reason) -> JobError {
+        JobError::Stopped(reason)
+    }
+}
+// ANCHOR_END: job_error
+
+impl JobError {
+    /// A failure with only a message.
+    pub fn failed(message: impl Into<String>) -> JobError {
+        JobError::Failed(message.into().into())
+    }
+}
+
+/// An error and its causes in one line, outermost first: `a: b: c` — what Go's
+/// `fmt.Errorf("a: %w", err)` chains print.
+pub fn error_chain(error: &(dyn Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        line.push_str(": ");
+        line.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    line
+}
+
+impl Work for JobKind {
+    fn kind(&self) -> &'static str {
+        self.name()
+    }
+
+    fn run(&self, ctx: &Context) -> Result<Value, JobError> {
+        match *self {
+            JobKind::Sleep { ms } => {
+                work::sleep(ctx, Duration::from_millis(ms))?;
+                Ok(serde_json::json!({ "slept_ms": ms }))
+            }
+            JobKind::Primes { limit } => {
+                let primes = work::count_primes(ctx, limit)?;
+                Ok(serde_json::json!({ "limit": limit, "primes": primes }))
+            }
+        }
+    }
+}
+
 /// A submitted job: what to do, and how long it may take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct JobSpec {
     /// What to do.
-    pub kind: JobKind,
+    pub work: Box<dyn Work>,
     /// How long it may run before it fails as timed out.
     pub timeout: Option<Duration>,
+}
+
+/// Reads a kind's `input` object into its work, or names the field that is wrong.
+pub type ParseInput =
+    dyn Fn(&Map<String, Value>) -> Result<Box<dyn Work>, FieldError> + Send + Sync;
+
+// ANCHOR: kinds
+/// The kinds of job a server accepts, by name, each with the parser of its `input`.
+///
+/// A chapter adds a kind, or replaces one, with [`with`](Kinds::with): chapter 6 replaces
+/// `primes` with a fanned-out sieve, chapter 7 adds `wordfreq`.
+#[derive(Clone)]
+pub struct Kinds {
+    table: Vec<(&'static str, Arc<ParseInput>)>,
+}
+
+impl Kinds {
+    /// Chapter 5's kinds: `sleep {ms}` and `primes {limit}`.
+    pub fn basic() -> Kinds {
+        Kinds { table: Vec::new() }
+            .with("sleep", |input| {
+                only_fields(input, &["ms"])?;
+                let ms = whole_number(input.get("ms"), "input.ms", 0, SLEEP_MS_MAX)?;
+                Ok(Box::new(JobKind::Sleep { ms }))
+            })
+            .with("primes", |input| {
+                only_fields(input, &["limit"])?;
+                let max = u64::try_from(PRIMES_LIMIT_MAX).unwrap_or(u64::MAX);
+                let limit = whole_number(input.get("limit"), "input.limit", 0, max)?;
+                let limit = usize::try_from(limit).unwrap_or(PRIMES_LIMIT_MAX);
+                Ok(Box::new(JobKind::Primes { limit }))
+            })
+    }
+
+    /// These kinds, and `name` read by `parse` (in place of a kind of that name, if any).
+    pub fn with(
+        mut self,
+        name: &'static str,
+        parse: impl Fn(&Map<String, Value>) -> Result<Box<dyn Work>, FieldError> + Send + Sync + 'static,
+    ) -> Kinds {
+        let parse: Arc<ParseInput> = Arc::new(parse);
+        match self.table.iter_mut().find(|(known, _)| *known == name) {
+            Some(entry) => entry.1 = parse,
+            None => self.table.push((name, parse)),
+        }
+        self
+    }
+
+    /// The work of a job of kind `kind` with `input`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FieldError`] naming `kind` when it is not one of these kinds, or the input's
+    /// field that is wrong.
+    pub fn parse_work(
+        &self,
+        kind: &str,
+        input: &Map<String, Value>,
+    ) -> Result<Box<dyn Work>, FieldError> {
+        match self.table.iter().find(|(known, _)| *known == kind) {
+            Some((_, parse)) => parse(input),
+            None => Err(field_error(
+                "kind",
+                format!("{:?} is not a kind of job: {}", excerpt(kind), self.names()),
+            )),
+        }
+    }
+
+    /// The names, as an error message lists them: `"sleep" or "primes"`.
+    pub fn names(&self) -> String {
+        let quoted: Vec<String> = self
+            .table
+            .iter()
+            .map(|(name, _)| format!("{name:?}"))
+            .collect();
+        match quoted.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => "none".to_owned(),
+        }
+    }
+}
+// ANCHOR_END: kinds
+
+impl Default for Kinds {
+    fn default() -> Kinds {
+        Kinds::basic()
+    }
 }
 
 /// The longest `sleep` a job may ask for.
@@ -215,7 +381,8 @@ impl fmt::Display for FieldError {
     }
 }
 
-fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
+/// A [`FieldError`] naming `field`.
+pub fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
     FieldError {
         field: field.to_owned(),
         problem: problem.into(),
@@ -224,74 +391,72 @@ fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
 
 // ANCHOR: parse_spec
 // ANCHOR: parse_spec_shape
-/// Parses `{"kind": …, "input": {…}, "timeout_ms": …}`.
+/// Parses `{"kind": …, "input": {…}, "timeout_ms": …}` with chapter 5's kinds.
 ///
 /// # Errors
 ///
-/// A [`FieldError`] naming the first field that is missing, of the wrong type, out of range,
-/// or unknown.
+/// As [`Kinds::parse_spec`].
 pub fn parse_spec(body: &[u8]) -> Result<JobSpec, FieldError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|error| field_error("body", format!("is not valid JSON: {error}")))?;
-    let Value::Object(fields) = value else {
-        return Err(field_error("body", "must be a JSON object"));
-    };
-    if let Some(unknown) = fields
-        .keys()
-        .find(|key| !["kind", "input", "timeout_ms"].contains(&key.as_str()))
-    {
-        return Err(field_error(unknown, "is not a field of a job"));
+    Kinds::basic().parse_spec(body)
+}
+
+impl Kinds {
+    /// Parses `{"kind": …, "input": {…}, "timeout_ms": …}`.
+    ///
+    /// # Errors
+    ///
+    /// A [`FieldError`] naming the first field that is missing, of the wrong type, out of
+    /// range, or unknown.
+    pub fn parse_spec(&self, body: &[u8]) -> Result<JobSpec, FieldError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| field_error("body", format!("is not valid JSON: {error}")))?;
+        let Value::Object(fields) = value else {
+            return Err(field_error("body", "must be a JSON object"));
+        };
+        if let Some(unknown) = fields
+            .keys()
+            .find(|key| !["kind", "input", "timeout_ms"].contains(&key.as_str()))
+        {
+            return Err(field_error(unknown, "is not a field of a job"));
+        }
+        let kind = match fields.get("kind") {
+            Some(Value::String(kind)) => kind.as_str(),
+            Some(_) => return Err(field_error("kind", "must be a string")),
+            None => {
+                let message = format!("is required: {}", self.names());
+                return Err(field_error("kind", message));
+            }
+        };
+        let empty = Map::new();
+        let input = match fields.get("input") {
+            Some(Value::Object(input)) => input,
+            None => &empty,
+            Some(_) => return Err(field_error("input", "must be an object")),
+        };
+        // ANCHOR_END: parse_spec_shape
+        // ANCHOR: parse_spec_values
+        let work = self.parse_work(kind, input)?;
+        let timeout = match fields.get("timeout_ms") {
+            None | Some(Value::Null) => None,
+            some => Some(Duration::from_millis(whole_number(
+                some,
+                "timeout_ms",
+                1,
+                TIMEOUT_MS_MAX,
+            )?)),
+        };
+        Ok(JobSpec { work, timeout })
     }
-    let kind = match fields.get("kind") {
-        Some(Value::String(kind)) => kind.as_str(),
-        Some(_) => return Err(field_error("kind", "must be a string")),
-        None => return Err(field_error("kind", "is required: \"sleep\" or \"primes\"")),
-    };
-    let empty = Map::new();
-    let input = match fields.get("input") {
-        Some(Value::Object(input)) => input,
-        None => &empty,
-        Some(_) => return Err(field_error("input", "must be an object")),
-    };
-    // ANCHOR_END: parse_spec_shape
-    // ANCHOR: parse_spec_values
-    let kind = match kind {
-        "sleep" => {
-            only_fields(input, &["ms"])?;
-            JobKind::Sleep {
-                ms: whole_number(input.get("ms"), "input.ms", 0, SLEEP_MS_MAX)?,
-            }
-        }
-        "primes" => {
-            only_fields(input, &["limit"])?;
-            let max = u64::try_from(PRIMES_LIMIT_MAX).unwrap_or(u64::MAX);
-            let limit = whole_number(input.get("limit"), "input.limit", 0, max)?;
-            JobKind::Primes {
-                limit: usize::try_from(limit).unwrap_or(PRIMES_LIMIT_MAX),
-            }
-        }
-        other => {
-            return Err(field_error(
-                "kind",
-                format!("{other:?} is not a kind of job: \"sleep\" or \"primes\""),
-            ));
-        }
-    };
-    let timeout = match fields.get("timeout_ms") {
-        None | Some(Value::Null) => None,
-        some => Some(Duration::from_millis(whole_number(
-            some,
-            "timeout_ms",
-            1,
-            TIMEOUT_MS_MAX,
-        )?)),
-    };
-    Ok(JobSpec { kind, timeout })
 }
 // ANCHOR_END: parse_spec_values
 // ANCHOR_END: parse_spec
 
-fn only_fields(input: &Map<String, Value>, allowed: &[&str]) -> Result<(), FieldError> {
+/// Refuses any field of `input` not in `allowed`, naming it.
+///
+/// # Errors
+///
+/// A [`FieldError`] naming the first unknown field as `input.NAME`.
+pub fn only_fields(input: &Map<String, Value>, allowed: &[&str]) -> Result<(), FieldError> {
     match input.keys().find(|key| !allowed.contains(&key.as_str())) {
         Some(unknown) => Err(field_error(
             &format!("input.{unknown}"),
@@ -301,9 +466,18 @@ fn only_fields(input: &Map<String, Value>, allowed: &[&str]) -> Result<(), Field
     }
 }
 
-/// A required whole number in `min..=max`. JSON numbers like `1e3` or `10.0` are refused:
+/// A required whole number in `min..=max`, or an error naming `field`. JSON numbers like `1e3` or `10.0` are refused:
 /// a count of milliseconds is an integer, and a float would round silently.
-fn whole_number(value: Option<&Value>, field: &str, min: u64, max: u64) -> Result<u64, FieldError> {
+///
+/// # Errors
+///
+/// A [`FieldError`] naming `field` when it is missing, not a whole number, or out of range.
+pub fn whole_number(
+    value: Option<&Value>,
+    field: &str,
+    min: u64,
+    max: u64,
+) -> Result<u64, FieldError> {
     let range = format!("must be a whole number from {min} to {max}");
     match value {
         None => Err(field_error(field, format!("is required; it {range}"))),
@@ -393,13 +567,9 @@ mod tests {
 
     #[test]
     fn a_good_spec() {
-        let spec = parse_spec(br#"{"kind":"primes","input":{"limit":100},"timeout_ms":500}"#);
-        assert_eq!(
-            spec,
-            Ok(JobSpec {
-                kind: JobKind::Primes { limit: 100 },
-                timeout: Some(Duration::from_millis(500)),
-            })
-        );
+        let spec = parse_spec(br#"{"kind":"primes","input":{"limit":100},"timeout_ms":500}"#)
+            .expect("a valid spec");
+        assert_eq!(format!("{:?}", spec.work), "Primes { limit: 100 }");
+        assert_eq!(spec.timeout, Some(Duration::from_millis(500)));
     }
 }

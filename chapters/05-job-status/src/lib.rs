@@ -16,5 +16,7 @@ pub mod runner;
 pub mod store;
 
 pub use api::{Jobs, MAX_WAIT, add_routes, router};
-pub use job::{JobId, JobKind, JobSpec, Status, parse_spec};
+pub use job::{
+    FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain, parse_spec,
+};
 pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId};

@@ -1,16 +1,15 @@
 //! Running a job on a worker: `pending → running → completed | failed | cancelled`, with the
 //! job's context passed first to the work, as in chapter 3.
 
-use crate::job::{JobId, JobKind, JobSpec};
+use crate::job::{JobError, JobId, JobSpec, error_chain};
 use crate::store::{JobStore, Outcome};
 use ch02_worker_pool::{PoolSize, WorkerPool};
-use ch03_context::{Context, Reason, work};
+use ch03_context::{Context, Reason};
 use serde_json::Value;
 use std::any::Any;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Duration;
 
 /// A job handed to a worker.
 pub struct JobRun {
@@ -41,17 +40,7 @@ pub fn job_pool(size: PoolSize, store: Arc<JobStore>) -> io::Result<JobPool> {
 // ANCHOR: run_kinds
 /// Runs one job and records how it ended.
 pub fn run(store: &JobStore, job: JobRun) {
-    run_with(store, job, execute);
-}
-
-/// Does the work a job's kind names, checking its context as it goes.
-fn execute(ctx: &Context, spec: &JobSpec) -> Result<Value, Reason> {
-    match spec.kind {
-        JobKind::Sleep { ms } => work::sleep(ctx, Duration::from_millis(ms))
-            .map(|()| serde_json::json!({ "slept_ms": ms })),
-        JobKind::Primes { limit } => work::count_primes(ctx, limit)
-            .map(|primes| serde_json::json!({ "limit": limit, "primes": primes })),
-    }
+    run_with(store, job, |ctx, spec| spec.work.run(ctx));
 }
 // ANCHOR_END: run_kinds
 
@@ -62,7 +51,7 @@ fn execute(ctx: &Context, spec: &JobSpec) -> Result<Value, Reason> {
 pub fn run_with(
     store: &JobStore,
     job: JobRun,
-    work: impl FnOnce(&Context, &JobSpec) -> Result<Value, Reason>,
+    work: impl FnOnce(&Context, &JobSpec) -> Result<Value, JobError>,
 ) {
     let JobRun { id, ctx, spec } = job;
     // A job cancelled while it waited in the queue is not started: the store refuses the move.
@@ -71,11 +60,12 @@ pub fn run_with(
     }
     let outcome = match catch_unwind(AssertUnwindSafe(|| work(&ctx, &spec))) {
         Ok(Ok(result)) => Outcome::Completed(result),
-        Ok(Err(Reason::DeadlineExceeded)) => {
+        Ok(Err(JobError::Stopped(Reason::DeadlineExceeded))) => {
             let ms = spec.timeout.map_or(0, |timeout| timeout.as_millis());
             Outcome::Failed(format!("timed out after {ms} ms"))
         }
-        Ok(Err(Reason::Cancelled)) => Outcome::Cancelled,
+        Ok(Err(JobError::Stopped(Reason::Cancelled))) => Outcome::Cancelled,
+        Ok(Err(JobError::Failed(error))) => Outcome::Failed(error_chain(&*error)),
         Err(panic) => {
             let message = panic_message(&*panic);
             log::error!("job {id}: panicked: {message}");

@@ -28,7 +28,7 @@
 //!   deleted slots in place, once in a while: microseconds at a shard's size.) The bench
 //!   (`benches/store.rs`) measures both.
 
-use crate::job::{JobId, JobKind, Status};
+use crate::job::{JobId, Status};
 use ch03_context::Cancel;
 use http_loop::dates::rfc3339;
 use http_loop::{Responder, Response};
@@ -102,7 +102,7 @@ pub struct StoreFull;
 pub struct JobView {
     /// The id.
     pub id: JobId,
-    /// `sleep` or `primes`.
+    /// The kind: `sleep`, `primes`, …
     pub kind: &'static str,
     /// Where it is in its life.
     pub status: Status,
@@ -117,7 +117,8 @@ pub struct JobView {
 
 // ANCHOR: record
 struct Record {
-    kind: JobKind,
+    /// The kind's name: `sleep`, `primes`, …
+    kind: &'static str,
     status: Status,
     /// RFC 3339, formatted once when set: status reads are the hot path, changes are not.
     created_at: String,
@@ -196,7 +197,7 @@ impl JobStore {
     /// # Errors
     ///
     /// [`StoreFull`] when the job's shard holds only unfinished jobs.
-    pub fn insert(&self, id: JobId, kind: JobKind, cancel: Cancel) -> Result<(), StoreFull> {
+    pub fn insert(&self, id: JobId, kind: &'static str, cancel: Cancel) -> Result<(), StoreFull> {
         let now = rfc3339(SystemTime::now());
         let mut shard = self.write(id);
         self.expire(&mut shard, Instant::now());
@@ -254,7 +255,7 @@ impl JobStore {
                 200,
                 &ViewRef {
                     id,
-                    kind: record.kind.name(),
+                    kind: record.kind,
                     status: record.status,
                     created_at: &record.created_at,
                     updated_at: &record.updated_at,
@@ -498,7 +499,7 @@ impl JobStore {
 fn view(id: JobId, record: &Record) -> JobView {
     JobView {
         id,
-        kind: record.kind.name(),
+        kind: record.kind,
         status: record.status,
         created_at: record.created_at.clone(),
         updated_at: record.updated_at.clone(),

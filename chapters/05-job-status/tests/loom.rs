@@ -7,9 +7,7 @@
 #![cfg(loom)]
 
 use ch03_context::Context;
-use ch05_job_status::{
-    JobId, JobKind, JobStore, Outcome, Status, StoreConfig, TransitionError, WaiterId,
-};
+use ch05_job_status::{JobId, JobStore, Outcome, Status, StoreConfig, TransitionError, WaiterId};
 use http_loop::slab::Key;
 use http_loop::{Deliver, Responder, Response};
 use loom::thread;
@@ -47,9 +45,7 @@ fn racing_moves(make_move: Move) {
     }));
     let id = JobId::random().expect("randomness");
     let (_ctx, cancel) = Context::background().with_cancel();
-    store
-        .insert(id, JobKind::Sleep { ms: 0 }, cancel)
-        .expect("room");
+    store.insert(id, "sleep", cancel).expect("room");
     store.start(id).expect("pending → running");
     // ANCHOR_END: model_setup
     // ANCHOR: model_threads
@@ -155,9 +151,7 @@ fn one_job(started: bool) -> (Arc<JobStore>, JobId) {
     }));
     let id = JobId::random().expect("randomness");
     let (_ctx, cancel) = Context::background().with_cancel();
-    store
-        .insert(id, JobKind::Sleep { ms: 0 }, cancel)
-        .expect("room");
+    store.insert(id, "sleep", cancel).expect("room");
     if started {
         store.start(id).expect("pending → running");
     }

@@ -14,7 +14,7 @@ fn a_job_that_panics_fails_and_says_why() {
     let id = JobId::random().expect("randomness");
     let (ctx, cancel) = Context::background().with_cancel();
     store
-        .insert(id, spec.kind, cancel)
+        .insert(id, spec.work.kind(), cancel)
         .expect("room in the store");
 
     run_with(&store, JobRun { id, ctx, spec }, |_, _| {

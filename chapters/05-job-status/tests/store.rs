@@ -2,9 +2,7 @@
 //! unfinished jobs, and transitions refused outside the diagram.
 
 use ch03_context::Context;
-use ch05_job_status::{
-    JobId, JobKind, JobStore, Outcome, Status, StoreConfig, StoreFull, TransitionError,
-};
+use ch05_job_status::{JobId, JobStore, Outcome, Status, StoreConfig, StoreFull, TransitionError};
 use std::time::Duration;
 
 fn store(capacity: usize, ttl: Duration) -> JobStore {
@@ -19,9 +17,7 @@ fn store(capacity: usize, ttl: Duration) -> JobStore {
 fn add(store: &JobStore) -> Result<JobId, StoreFull> {
     let id = JobId::random().expect("randomness");
     let (_ctx, cancel) = Context::background().with_cancel();
-    store
-        .insert(id, JobKind::Sleep { ms: 0 }, cancel)
-        .map(|()| id)
+    store.insert(id, "sleep", cancel).map(|()| id)
 }
 
 fn complete(store: &JobStore, id: JobId) {
@@ -96,7 +92,7 @@ fn cancelling_a_job_cancels_its_context() {
     let store = store(4, Duration::from_secs(600));
     let id = JobId::random().unwrap();
     let (ctx, cancel) = Context::background().with_cancel();
-    store.insert(id, JobKind::Sleep { ms: 0 }, cancel).unwrap();
+    store.insert(id, "sleep", cancel).unwrap();
     store.start(id).unwrap();
     assert!(!ctx.is_done());
     store.cancel(id).unwrap();
