@@ -9,6 +9,9 @@
 //!   answer `503` with it.
 //! - [`pop`](BoundedQueue::pop) waits for an item, and returns `None` once the queue is closed
 //!   *and* empty — Go's `for job := range jobs`.
+//! - [`push`](BoundedQueue::push) waits for room instead: Go's `jobs <- job` on a full
+//!   channel. Worker threads may wait; chapter 7's pipeline stages do, and that wait is its
+//!   backpressure.
 //! - [`close`](BoundedQueue::close) is Go's `close(jobs)`: no more items go in, items already
 //!   in stay and are still popped, and **every** sleeping worker is woken to find out.
 //!
@@ -35,6 +38,8 @@ struct State<T> {
     /// Workers asleep in `pop`. A push with none skips the wake-up: `notify_one` is a system
     /// call even when nobody waits, and a busy pool would pay it for every job.
     idle: usize,
+    /// Producers asleep in `push`, waiting for room; a pop with none skips the wake-up.
+    blocked: usize,
 }
 
 /// A many-producer, many-consumer queue of at most `capacity` items.
@@ -42,6 +47,8 @@ pub struct BoundedQueue<T> {
     state: Mutex<State<T>>,
     /// Signalled when an item arrives or the queue closes.
     not_empty: Condvar,
+    /// Signalled when an item leaves or the queue closes.
+    not_full: Condvar,
     capacity: usize,
 }
 // ANCHOR_END: state
@@ -54,8 +61,10 @@ impl<T> BoundedQueue<T> {
                 items: VecDeque::with_capacity(capacity),
                 closed: false,
                 idle: 0,
+                blocked: 0,
             }),
             not_empty: Condvar::new(),
+            not_full: Condvar::new(),
             capacity,
         }
     }
@@ -85,13 +94,52 @@ impl<T> BoundedQueue<T> {
     }
     // ANCHOR_END: try_push
 
+    // ANCHOR: push
+    /// Adds `item`, waiting for room while the queue is full (backpressure).
+    ///
+    /// # Errors
+    ///
+    /// The item back, when the queue is closed — before or while waiting.
+    pub fn push(&self, item: T) -> Result<(), T> {
+        let mut state = self.lock();
+        while state.items.len() >= self.capacity && !state.closed {
+            state.blocked += 1;
+            state = self
+                .not_full
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.blocked -= 1;
+        }
+        if state.closed {
+            return Err(item);
+        }
+        state.items.push_back(item);
+        let someone_asleep = state.idle > 0;
+        drop(state);
+        if someone_asleep {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+    // ANCHOR_END: push
+
     // ANCHOR: pop
     /// Takes the oldest item, waiting for one if the queue is empty. `None` once the queue is
     /// closed and every item has been taken.
     pub fn pop(&self) -> Option<T> {
+        self.pop_waking(|queue| queue.not_full.notify_one())
+    }
+
+    fn pop_waking(&self, wake_producer: impl Fn(&Self)) -> Option<T> {
         let mut state = self.lock();
         loop {
             if let Some(item) = state.items.pop_front() {
+                // Room for one: wake one producer waiting in `push`, if any.
+                let producer_waits = state.blocked > 0;
+                drop(state);
+                if producer_waits {
+                    wake_producer(self);
+                }
                 return Some(item);
             }
             if state.closed {
@@ -116,8 +164,10 @@ impl<T> BoundedQueue<T> {
     pub fn close(&self) {
         self.lock().closed = true;
         // All of them: each sleeping worker must see `closed` to exit. `notify_one` would wake
-        // one, and leave the others asleep forever — the broken twin below.
+        // one, and leave the others asleep forever — the broken twin below. Producers waiting
+        // for room wake too, to find their push refused.
         self.not_empty.notify_all();
+        self.not_full.notify_all();
     }
     // ANCHOR_END: close
 
@@ -131,6 +181,14 @@ impl<T> BoundedQueue<T> {
         self.not_empty.notify_one();
     }
     // ANCHOR_END: broken
+
+    /// The broken twin of [`pop`](Self::pop): takes an item but never wakes a producer
+    /// waiting for room, which sleeps beside the room it is waiting for.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn pop_not_waking_producer_broken(&self) -> Option<T> {
+        self.pop_waking(|_| {})
+    }
 
     /// The broken twin of [`try_push`](Self::try_push): looks for a sleeping worker *before*
     /// it takes the lock to push. A worker that falls asleep between the look and the push is
@@ -155,6 +213,11 @@ impl<T> BoundedQueue<T> {
     /// workers, for metrics (and for the test that the count goes back down when they wake).
     pub fn sleeping(&self) -> usize {
         self.lock().idle
+    }
+
+    /// How many producers are asleep in [`push`](Self::push), waiting for room.
+    pub fn blocked_producers(&self) -> usize {
+        self.lock().blocked
     }
 
     /// How many items are waiting.
@@ -215,5 +278,35 @@ mod tests {
         assert_eq!(queue.pop(), Some("queued"));
         assert_eq!(queue.pop(), None);
         queue.close(); // twice: harmless
+    }
+
+    /// Spins until one producer waits in `push` (the failure guard bounds it).
+    fn until_a_producer_waits(queue: &BoundedQueue<u32>) {
+        let started = std::time::Instant::now();
+        while queue.blocked_producers() == 0 {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn push_waits_for_room_and_a_close_refuses_it() {
+        let queue = std::sync::Arc::new(BoundedQueue::new(1));
+        let push_later = |item| {
+            let queue = std::sync::Arc::clone(&queue);
+            std::thread::spawn(move || queue.push(item))
+        };
+        queue.push(1).unwrap();
+        let producer = push_later(2);
+        until_a_producer_waits(&queue);
+        assert_eq!(queue.pop(), Some(1), "makes room, and wakes the producer");
+        assert_eq!(producer.join().unwrap(), Ok(()));
+        assert_eq!(queue.pop(), Some(2));
+
+        queue.push(3).unwrap();
+        let producer = push_later(4);
+        until_a_producer_waits(&queue);
+        queue.close();
+        assert_eq!(producer.join().unwrap(), Err(4), "closed while it waited");
     }
 }
