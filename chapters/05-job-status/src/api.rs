@@ -2,7 +2,8 @@
 //! asks `GET /jobs/{id}` how it goes and `GET /jobs/{id}/result` for the result, and may
 //! `DELETE` it.
 
-use crate::job::{FieldError, JobId, Kinds};
+use crate::error::ApiError;
+use crate::job::{JobId, Kinds};
 use crate::runner::{JobPool, JobRun, job_pool};
 use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_found};
 use ch02_worker_pool::PoolSize;
@@ -95,43 +96,38 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
 /// `POST /jobs`: validate, store as pending, queue for a worker, answer 202 — all on the loop
 /// thread, in microseconds; the work itself happens later, on the job pool.
 fn submit_job(jobs: &Jobs, request: &Request) -> Response {
-    if let Err(refusal) = require_json(request) {
-        return refusal;
-    }
-    let spec = match jobs.kinds.parse_spec(request.body()) {
-        Ok(spec) => spec,
-        Err(FieldError { field, problem }) => {
-            // The body as a whole is not a JSON object: no field to name.
-            let code = if field == "body" {
-                "invalid_json"
-            } else {
-                "invalid_field"
-            };
-            let message = format!("`{field}` {problem}");
-            return Response::error(400, code, &message);
+    accept_job(jobs, request).unwrap_or_else(ApiError::into_response)
+}
+
+fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
+    require_json(request)?;
+    let spec = jobs.kinds.parse_spec(request.body()).map_err(|error| {
+        // The body as a whole is not a JSON object: no field to name.
+        if error.field == "body" {
+            ApiError::InvalidJson(error)
+        } else {
+            ApiError::InvalidField(error)
         }
-    };
-    let Ok(id) = JobId::random() else {
-        return Response::error(500, "no_randomness", "the server cannot make an id");
-    };
+    })?;
+    let id = JobId::random().map_err(|_| ApiError::NoRandomness)?;
     let scoped = jobs.server_ctx.with_value("job_id", id);
     let (ctx, cancel) = match spec.timeout {
         Some(timeout) => scoped.with_timeout(timeout),
         None => scoped.with_cancel(),
     };
-    if jobs.store.insert(id, spec.work.kind(), cancel).is_err() {
-        return Response::error(503, "store_full", "too many unfinished jobs; try again")
-            .with_header("Retry-After", "1");
-    }
     let kind = spec.work.kind();
+    jobs.store
+        .insert(id, kind, cancel)
+        .map_err(|_| ApiError::StoreFull)?;
     if jobs.pool.try_submit(JobRun { id, ctx, spec }).is_err() {
         jobs.store.remove(id); // never ran: forget it rather than leave it pending forever
-        return Response::error(503, "queue_full", "every job worker is busy; try again")
-            .with_header("Retry-After", "1");
+        return Err(ApiError::QueueFull);
     }
     log::debug!("job {id}: {kind} accepted");
-    Response::json(202, &serde_json::json!({ "id": id, "status": "pending" }))
-        .with_header("Location", format!("/jobs/{id}"))
+    Ok(
+        Response::json(202, &serde_json::json!({ "id": id, "status": "pending" }))
+            .with_header("Location", format!("/jobs/{id}")),
+    )
 }
 // ANCHOR_END: submit
 
@@ -178,8 +174,7 @@ fn cancel_job(jobs: &Jobs, id: JobId) -> Option<Response> {
         Ok(()) => jobs.store.view_response(id),
         Err(TransitionError::NotFound) => None,
         Err(TransitionError::Illegal { from, .. }) => {
-            let message = format!("job {id} is {} already", from.as_str());
-            Some(Response::error(409, "already_finished", &message))
+            Some(ApiError::AlreadyFinished { id, status: from }.into_response())
         }
     }
 }
@@ -196,18 +191,16 @@ fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -
 /// A submission is JSON, and says so: `Content-Type: application/json` (parameters such as
 /// `charset=utf-8` allowed). Anything else is a 415, as most JSON APIs answer — a form post
 /// (`curl -d` without `-H`, or `--json`) is a mistake worth naming, not a body to guess at.
-fn require_json(request: &Request) -> Result<(), Response> {
+fn require_json(request: &Request) -> Result<(), ApiError> {
     let media_type = request
         .header("content-type")
         .and_then(|value| std::str::from_utf8(value).ok())
         .map(|value| value.split(';').next().unwrap_or_default().trim());
     match media_type {
         Some(media_type) if media_type.eq_ignore_ascii_case("application/json") => Ok(()),
-        other => {
-            let sent = other.map_or("none".to_owned(), |sent| format!("{:?}", excerpt(sent)));
-            let message = format!("a job is submitted as application/json, not as {sent}");
-            Err(Response::error(415, "unsupported_media_type", &message))
-        }
+        other => Err(ApiError::UnsupportedMediaType(
+            other.map(|sent| excerpt(sent).into_owned()),
+        )),
     }
 }
 
@@ -234,13 +227,6 @@ fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
     };
     match parsed {
         Some(wait) if wait <= MAX_WAIT => Ok(Some(wait)),
-        _ => Err(Response::error(
-            400,
-            "invalid_wait",
-            &format!(
-                "`wait` must be like 2s or 500ms, at most 30s, not \"{}\"",
-                excerpt(&raw)
-            ),
-        )),
+        _ => Err(ApiError::InvalidWait(excerpt(&raw).into_owned()).into_response()),
     }
 }

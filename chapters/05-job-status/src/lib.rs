@@ -7,15 +7,18 @@
 //! | `job.rs` | ids (122 random bits), the status diagram, the spec and its 400s naming fields |
 //! | `store.rs` | the `RwLock`ed map: sharded, preallocated, bounded, TTL, transitions (loom-checked) |
 //! | `runner.rs` | a worker runs a job under its context and records the outcome |
+//! | `error.rs` | every error the API answers with, and the one table of their statuses and codes |
 //! | `api.rs` | `POST /jobs`, `GET /jobs/{id}`, `GET /jobs/{id}/result?wait=`, `DELETE /jobs/{id}` |
 //! | `benches/store.rs` | the `HashMap`-doubling stall, measured, and the fix |
 
 mod api;
+pub mod error;
 pub mod job;
 pub mod runner;
 pub mod store;
 
 pub use api::{Jobs, MAX_WAIT, add_routes, router};
+pub use error::ApiError;
 pub use job::{
     FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain, parse_spec,
 };

@@ -28,6 +28,7 @@
 //!   deleted slots in place, once in a while: microseconds at a shard's size.) The bench
 //!   (`benches/store.rs`) measures both.
 
+use crate::error::ApiError;
 use crate::job::{JobId, Status};
 use ch03_context::Cancel;
 use http_loop::dates::rfc3339;
@@ -510,8 +511,7 @@ fn view(id: JobId, record: &Record) -> JobView {
 /// The 404 for `id`, a job the store does not hold — or, from a path, not an id at all; it
 /// repeats only the start of a long one.
 pub(crate) fn job_not_found(id: &str) -> Response {
-    let message = format!("there is no job \"{}\"", http_loop::response::excerpt(id));
-    Response::error(404, "job_not_found", &message)
+    ApiError::JobNotFound(http_loop::response::excerpt(id).into_owned()).into_response()
 }
 
 fn result_response(id: JobId, record: &Record) -> Response {
@@ -520,23 +520,11 @@ fn result_response(id: JobId, record: &Record) -> Response {
             200,
             &serde_json::json!({ "id": id, "status": record.status, "result": result }),
         ),
-        (status, _) => {
-            let message = match (status, &record.error) {
-                (Status::Failed, Some(error)) => format!("job {id} failed: {error}"),
-                (Status::Cancelled, _) => format!("job {id} was cancelled; it has no result"),
-                (status, _) => format!(
-                    "job {id} is {}; ask again later, or wait with ?wait=2s",
-                    status.as_str()
-                ),
-            };
-            Response::json(
-                409,
-                &serde_json::json!({
-                    "error": { "code": "not_completed", "message": message },
-                    "id": id,
-                    "status": status,
-                }),
-            )
+        (&status, _) => ApiError::NotCompleted {
+            id,
+            status,
+            error: record.error.clone(),
         }
+        .into_response(),
     }
 }
