@@ -74,6 +74,21 @@ pub const CHAPTERS: &[Chapter] = &[
             TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
         },
     },
+    Chapter {
+        name: "ch08-errors",
+        start: |config| {
+            let engines = ch06_fan_out_fan_in::Engines::new(2).expect("rayon threads");
+            let kinds = ch06_fan_out_fan_in::kinds(std::sync::Arc::new(engines));
+            let kinds = ch08_errors::with_error_kinds(ch07_pipeline::with_wordfreq(kinds, 2));
+            let jobs = ch05_job_status::Jobs::with_kinds(
+                kinds,
+                StoreConfig::default(),
+                PoolSize::default(),
+            )
+            .expect("job workers");
+            TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
+        },
+    },
 ];
 
 /// The request pool of chapters 3 to 5, at its default size.
