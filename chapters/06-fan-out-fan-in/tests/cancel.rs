@@ -7,7 +7,7 @@ use ch05_job_status::{Jobs, StoreConfig, router};
 use ch06_fan_out_fan_in::{Engines, kinds};
 use std::sync::Arc;
 use std::time::Instant;
-use test_support::{Client, FAILURE_GUARD, TestServer, threads_named};
+use test_support::{Client, FAILURE_GUARD, TestServer, threads_named_after_exit};
 
 /// The server with one job worker, so that jobs run one after another: when a later job's
 /// result is in, the earlier job's run — and its fan-out — has returned.
@@ -85,7 +85,7 @@ fn a_deleted_or_timed_out_job_stops_every_worker() {
     assert_eq!(status["status"], "failed");
     assert_eq!(status["error"], "timed out after 50 ms");
     assert_eq!(
-        threads_named(&["primes-"]),
+        threads_named_after_exit(&["primes-"]),
         0,
         "a fan-out thread outlived its job"
     );

@@ -6,7 +6,7 @@ use ch06_fan_out_fan_in::{FanOut, FanOutError, Sieve, count_primes, rayon_sieve}
 use crossbeam_channel::bounded;
 use std::ops::ControlFlow;
 use std::time::Duration;
-use test_support::{FAILURE_GUARD, threads_named};
+use test_support::{FAILURE_GUARD, threads_named_after_exit};
 
 /// Runs `body` on a thread of its own and waits for it at most the failure guard: a fan-out
 /// that does not stop fails the test instead of hanging it.
@@ -84,7 +84,11 @@ fn a_caller_that_stops_early_leaves_no_thread() {
                 ControlFlow::Break(())
             },
         );
-        (outcome.is_ok(), taken, threads_named(&["stopper-"]))
+        (
+            outcome.is_ok(),
+            taken,
+            threads_named_after_exit(&["stopper-"]),
+        )
     });
     assert_eq!(ended, (true, 1, 0));
 }
@@ -110,7 +114,7 @@ fn a_cancelled_fan_out_stops_every_worker() {
                 ControlFlow::Continue(())
             },
         );
-        (outcome, threads_named(&["cancelled-"]))
+        (outcome, threads_named_after_exit(&["cancelled-"]))
     });
     assert!(matches!(
         outcome,
@@ -126,7 +130,7 @@ fn a_deadline_stops_the_fan_out() {
         let (ctx, _cancel) = Context::background().with_timeout(Duration::from_millis(20));
         let sieve = Sieve::new(10_000_000_000);
         let outcome = count_primes(&FanOut::new("deadline", 2), &ctx, &sieve);
-        (outcome, threads_named(&["deadline-"]))
+        (outcome, threads_named_after_exit(&["deadline-"]))
     });
     assert!(matches!(
         outcome,

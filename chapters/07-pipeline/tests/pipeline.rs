@@ -5,7 +5,7 @@ use ch03_context::{Context, Reason};
 use ch07_pipeline::{Pipeline, PipelineError};
 use crossbeam_channel::bounded;
 use std::time::Instant;
-use test_support::{FAILURE_GUARD, threads_named};
+use test_support::{FAILURE_GUARD, threads_named_after_exit};
 
 /// Runs `body` on a thread of its own and waits for it at most the failure guard.
 fn within_guard<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
@@ -80,7 +80,7 @@ fn a_cancel_stops_every_stage() {
                     }
                 })
             });
-        (outcome.err(), threads_named(&["cancelled-"]))
+        (outcome.err(), threads_named_after_exit(&["cancelled-"]))
     });
     assert!(matches!(
         outcome,
@@ -102,7 +102,7 @@ fn a_deadline_wakes_stages_asleep_on_their_links() {
             .and_then(|p| p.stage("drop", 1, 1, |_: u64, _: &ch07_pipeline::Emit<'_, u64>| {}))
             .map_err(PipelineError::NoThread)
             .and_then(|p| p.finish(0, |n, _| n + 1));
-        (outcome.err(), threads_named(&["deadline-"]))
+        (outcome.err(), threads_named_after_exit(&["deadline-"]))
     });
     assert!(matches!(
         outcome,
@@ -120,7 +120,7 @@ fn an_unfinished_pipeline_joins_its_threads_when_dropped() {
             .and_then(|p| p.stage("pass", 2, 1, |n: u64, emit| _ = emit.send(n)))
             .expect("threads");
         drop(pipeline);
-        threads_named(&["dropped-"])
+        threads_named_after_exit(&["dropped-"])
     });
     assert_eq!(threads, 0);
 }

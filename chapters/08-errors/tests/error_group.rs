@@ -6,7 +6,7 @@ use ch08_errors::{ErrorGroup, Panicked};
 use crossbeam_channel::bounded;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use test_support::{FAILURE_GUARD, threads_named};
+use test_support::{FAILURE_GUARD, threads_named_after_exit};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Error {
@@ -36,7 +36,7 @@ fn the_first_error_cancels_the_rest_and_is_returned() {
         .spawn(|_| Err(Error::Failed("disk full")))
         .expect("a thread");
     assert_eq!(group.wait(), Err(Error::Failed("disk full")));
-    assert_eq!(threads_named(&["first-"]), 0);
+    assert_eq!(threads_named_after_exit(&["first-"]), 0);
 }
 // ANCHOR_END: first_error
 

@@ -255,6 +255,23 @@ pub fn thread_count() -> usize {
 }
 // ANCHOR_END: thread_count
 
+/// [`threads_named`], once threads that have ended are gone from `/proc`: at most the failure
+/// guard later, the count is what it settles at — 0 when every such thread has ended.
+///
+/// Why not read it once: a thread joined a moment ago can still be listed. The kernel wakes
+/// the joiner as the thread releases its memory, a step *before* it takes the thread off the
+/// list, so `join` may return while `/proc/self/task` still shows it, for microseconds.
+pub fn threads_named_after_exit(prefixes: &[&str]) -> usize {
+    let started = std::time::Instant::now();
+    loop {
+        let count = threads_named(prefixes);
+        if count == 0 || started.elapsed() >= FAILURE_GUARD {
+            return count;
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// The number of this process's threads whose name starts with one of `prefixes` (Linux:
 /// `/proc/self/task/*/comm`, where names are cut to 15 bytes). Counts a server's threads
 /// without counting the test's own.
