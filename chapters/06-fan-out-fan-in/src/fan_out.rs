@@ -62,6 +62,7 @@ impl FanOut {
     }
 
     // ANCHOR: run
+    // ANCHOR: run_workers
     /// Runs `work` on every part, on the workers, and passes each result with its part's index
     /// to `fan_in`, on the calling thread, **as it comes**. `fan_in` may stop early by
     /// returning `Break`: the workers then stop too.
@@ -95,6 +96,8 @@ impl FanOut {
                     }
                 })?;
             }
+            // ANCHOR_END: run_workers
+            // ANCHOR: run_fan_in
             drop(part_rx); // the workers hold the only receivers now
             let feeder = self.spawn(scope, "feed", move || feed(ctx, parts, &part_tx))?;
             self.spawn(scope, "closer", move || {
@@ -120,6 +123,7 @@ impl FanOut {
             Err(FanOutError::Stopped(ctx.err().unwrap_or(Reason::Cancelled)))
         }
     }
+    // ANCHOR_END: run_fan_in
     // ANCHOR_END: run
 
     // ANCHOR: run_in_order

@@ -23,6 +23,8 @@ pub mod sieve;
 pub mod wait_group;
 
 pub use fan_out::{FanOut, FanOutError};
-pub use primes_job::{Engine, Engines, FannedPrimes, PRIMES_LIMIT_MAX, count_primes, kinds};
+pub use primes_job::{
+    Engine, Engines, FannedPrimes, PRIMES_LIMIT_MAX, SEGMENTS_PER_PART, count_primes, kinds,
+};
 pub use sieve::Sieve;
 pub use wait_group::{Done, WaitGroup};

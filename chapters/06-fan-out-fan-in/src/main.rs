@@ -16,6 +16,7 @@ use std::sync::Arc;
 fn main() -> ExitCode {
     logging::init();
     let args = Args::from_env("ch06-fan-out-fan-in: a primes job split over workers");
+    // ANCHOR: compose
     let workers = PoolSize::default().workers;
     let started = request_pool(PoolSize::default()).and_then(|requests| {
         let engines = Engines::new(workers).map_err(std::io::Error::other)?;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             .with_config(loop_timers())
             .bind(args.addr)
     });
+    // ANCHOR_END: compose
     cli::serve("ch06-fan-out-fan-in", args.addr, started, |addr| {
         let submit = "curl -s -H 'Content-Type: application/json' -d";
         println!("try (each answers with an id; then GET /jobs/ID/result?wait=30s):");

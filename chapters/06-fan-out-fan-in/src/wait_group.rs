@@ -12,6 +12,7 @@
 use sync_shim::{Arc, Condvar, Mutex, MutexGuard};
 
 // ANCHOR: wait_group
+// ANCHOR: types
 /// Counts unfinished tasks; [`wait`](WaitGroup::wait) sleeps until there are none.
 #[derive(Clone, Default)]
 pub struct WaitGroup {
@@ -30,7 +31,9 @@ struct Inner {
 pub struct Done {
     inner: Arc<Inner>,
 }
+// ANCHOR_END: types
 
+// ANCHOR: add_wait
 impl WaitGroup {
     /// A group with no tasks.
     pub fn new() -> WaitGroup {
@@ -64,7 +67,9 @@ impl WaitGroup {
         *self.inner.lock()
     }
 }
+// ANCHOR_END: add_wait
 
+// ANCHOR: done
 impl Drop for Done {
     fn drop(&mut self) {
         let mut unfinished = self.inner.lock();
@@ -75,6 +80,7 @@ impl Drop for Done {
         }
     }
 }
+// ANCHOR_END: done
 // ANCHOR_END: wait_group
 
 impl Inner {
