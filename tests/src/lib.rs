@@ -47,49 +47,26 @@ pub const CHAPTERS: &[Chapter] = &[
     },
     Chapter {
         name: "ch06-fan-out-fan-in",
-        start: |config| {
-            let engines = ch06_fan_out_fan_in::Engines::new(2).expect("rayon threads");
-            let kinds = ch06_fan_out_fan_in::kinds(std::sync::Arc::new(engines));
-            let jobs = ch05_job_status::Jobs::with_kinds(
-                kinds,
-                StoreConfig::default(),
-                PoolSize::default(),
-            )
-            .expect("job workers");
-            TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
-        },
+        start: |config| job_server(ch06_fan_out_fan_in::job_kinds(2), config),
     },
     Chapter {
         name: "ch07-pipeline",
-        start: |config| {
-            let engines = ch06_fan_out_fan_in::Engines::new(2).expect("rayon threads");
-            let kinds = ch06_fan_out_fan_in::kinds(std::sync::Arc::new(engines));
-            let kinds = ch07_pipeline::with_wordfreq(kinds, 2);
-            let jobs = ch05_job_status::Jobs::with_kinds(
-                kinds,
-                StoreConfig::default(),
-                PoolSize::default(),
-            )
-            .expect("job workers");
-            TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
-        },
+        start: |config| job_server(ch07_pipeline::job_kinds(2), config),
     },
     Chapter {
         name: "ch08-errors",
-        start: |config| {
-            let engines = ch06_fan_out_fan_in::Engines::new(2).expect("rayon threads");
-            let kinds = ch06_fan_out_fan_in::kinds(std::sync::Arc::new(engines));
-            let kinds = ch08_errors::with_error_kinds(ch07_pipeline::with_wordfreq(kinds, 2));
-            let jobs = ch05_job_status::Jobs::with_kinds(
-                kinds,
-                StoreConfig::default(),
-                PoolSize::default(),
-            )
-            .expect("job workers");
-            TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
-        },
+        start: |config| job_server(ch08_errors::job_kinds(2), config),
     },
 ];
+
+/// A job server of chapter 5's shape with `kinds`: chapters 6 on.
+fn job_server(kinds: std::io::Result<ch05_job_status::Kinds>, config: Config) -> TestServer {
+    let kinds = kinds.expect("the kinds' threads");
+    let jobs =
+        ch05_job_status::Jobs::with_kinds(kinds, StoreConfig::default(), PoolSize::default())
+            .expect("job workers");
+    TestServer::start_with(ch05_job_status::router(request_pool(), jobs), config)
+}
 
 /// The request pool of chapters 3 to 5, at its default size.
 fn request_pool() -> ch03_context::RequestPool {

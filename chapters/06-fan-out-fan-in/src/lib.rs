@@ -28,3 +28,14 @@ pub use primes_job::{
 };
 pub use sieve::Sieve;
 pub use wait_group::{Done, WaitGroup};
+
+/// The kinds of job chapter 6's server runs: chapter 5's, with `primes` fanned out over
+/// `workers` threads (on either engine). Later chapters start from these.
+///
+/// # Errors
+///
+/// When the operating system refuses the rayon pool's threads.
+pub fn job_kinds(workers: usize) -> std::io::Result<ch05_job_status::Kinds> {
+    let engines = Engines::new(workers).map_err(std::io::Error::other)?;
+    Ok(kinds(std::sync::Arc::new(engines)))
+}

@@ -19,3 +19,16 @@ pub mod wordfreq;
 pub use link::{Receiver, Sender, link};
 pub use pipeline::{Emit, LinkReport, Pipeline, PipelineError, Probe, Report, StageReport};
 pub use wordfreq::{with_wordfreq, word_frequencies, word_frequencies_one_thread};
+
+/// The kinds of job chapter 7's server runs: chapter 6's, and `wordfreq` on pipelines with
+/// `workers` threads in each middle stage.
+///
+/// # Errors
+///
+/// When the operating system refuses chapter 6's threads.
+pub fn job_kinds(workers: usize) -> std::io::Result<ch05_job_status::Kinds> {
+    Ok(with_wordfreq(
+        ch06_fan_out_fan_in::job_kinds(workers)?,
+        workers,
+    ))
+}

@@ -7,21 +7,21 @@ use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
 use ch05_job_status::{Jobs, StoreConfig, router};
-use ch06_fan_out_fan_in::{Engines, kinds};
-use ch07_pipeline::with_wordfreq;
+use ch07_pipeline::job_kinds;
 use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 fn main() -> ExitCode {
     logging::init();
     let args = Args::from_env("ch07-pipeline: a wordfreq job counted by a pipeline of stages");
     let workers = PoolSize::default().workers;
     let started = request_pool(PoolSize::default()).and_then(|requests| {
-        let engines = Engines::new(workers).map_err(std::io::Error::other)?;
-        let kinds = with_wordfreq(kinds(Arc::new(engines)), workers);
-        let jobs = Jobs::with_kinds(kinds, StoreConfig::default(), PoolSize::default())?;
+        let jobs = Jobs::with_kinds(
+            job_kinds(workers)?,
+            StoreConfig::default(),
+            PoolSize::default(),
+        )?;
         Server::new(router(requests, jobs))
             .with_config(loop_timers())
             .bind(args.addr)

@@ -22,3 +22,12 @@ pub use error_group::{ErrorGroup, Panicked};
 pub use failures::{OnPurpose, SubJobFailed, Transient, find};
 pub use jobs::{BATCH_AT_ONCE, BATCH_MAX, Batch, Fail, Mode, RETRY, TIMES_MAX, with_error_kinds};
 pub use retry::{Backoff, RetryError, retry};
+
+/// The kinds of job chapter 8's server runs: chapter 7's, and `fail` and `batch`.
+///
+/// # Errors
+///
+/// When the operating system refuses chapter 6's threads.
+pub fn job_kinds(workers: usize) -> std::io::Result<ch05_job_status::Kinds> {
+    Ok(with_error_kinds(ch07_pipeline::job_kinds(workers)?))
+}
