@@ -53,6 +53,7 @@ pub struct Pipeline<T> {
     links: Vec<Arc<dyn LinkState>>,
 }
 
+// ANCHOR: stats
 /// A stage's counters, updated by its workers as they go (Relaxed: they are figures, read
 /// live by tests and reports, and exactly after the workers are joined).
 #[derive(Default)]
@@ -64,6 +65,7 @@ struct StageStats {
     busy_ns: AtomicU64,
     blocked_ns: AtomicU64,
 }
+// ANCHOR_END: stats
 
 /// The handle a stage's worker sends its output through.
 pub struct Emit<'a, U> {
@@ -319,6 +321,7 @@ impl<T> Pipeline<T> {
     }
 }
 
+// ANCHOR: drop
 /// A pipeline dropped before [`finish`](Pipeline::finish) — a stage that could not start, or a
 /// caller that gave up — stops its threads and joins them: none outlives it.
 impl<T> Drop for Pipeline<T> {
@@ -328,6 +331,7 @@ impl<T> Drop for Pipeline<T> {
         self.join_all();
     }
 }
+// ANCHOR_END: drop
 
 /// Live figures of a running pipeline.
 #[derive(Clone)]

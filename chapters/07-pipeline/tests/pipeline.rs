@@ -90,6 +90,7 @@ fn a_cancel_stops_every_stage() {
 }
 // ANCHOR_END: cancel
 
+// ANCHOR: deadline
 /// A stage that never returns an item, and a deadline: the watcher closes the links, every
 /// stage wakes from its wait, and `finish` reports the deadline.
 #[test]
@@ -110,6 +111,7 @@ fn a_deadline_wakes_stages_asleep_on_their_links() {
     ));
     assert_eq!(threads, 0);
 }
+// ANCHOR_END: deadline
 
 /// A pipeline built but dropped unfinished stops and joins its threads too.
 #[test]
