@@ -35,6 +35,8 @@ pub enum PipelineError {
     Stopped(Reason),
     /// The operating system refused a thread.
     NoThread(io::Error),
+    /// A stage panicked, with this message: its items are missing, so there is no result.
+    Panicked(String),
 }
 
 impl From<io::Error> for PipelineError {
@@ -124,10 +126,13 @@ impl<T: Send + 'static> Pipeline<T> {
         };
         let (output, input) = link(capacity);
         let stats = pipeline.add_stage("source", 1, &output);
-        let (ctx, items) = (ctx.clone(), items.into_iter());
+        let (ctx, mut items) = (ctx.clone(), items.into_iter());
         pipeline.spawn("source".to_owned(), move || {
             let emit = Emit::new(&output, &stats);
-            for item in items {
+            loop {
+                let started = Instant::now();
+                let Some(item) = items.next() else { break };
+                add_time(&stats.busy_ns, started.elapsed()); // making the item is its work
                 if ctx.is_done() || !emit.send(item) {
                     break;
                 }
@@ -187,7 +192,8 @@ impl<T: Send + 'static> Pipeline<T> {
     /// # Errors
     ///
     /// [`PipelineError::Stopped`] when the context ended before the pipeline did (every
-    /// thread is joined then too); [`PipelineError::NoThread`] when the watcher could not start.
+    /// thread is joined then too); [`PipelineError::Panicked`] when a stage panicked;
+    /// [`PipelineError::NoThread`] when the watcher could not start.
     pub fn finish<A>(
         mut self,
         init: A,
@@ -214,7 +220,9 @@ impl<T: Send + 'static> Pipeline<T> {
         drop(input); // early out: the stages before see a closed link and stop
         drop(finished); // the watcher's cue that nothing is left to cancel
         let _ = watcher.join();
-        self.join_all();
+        if let Some(message) = self.join_all() {
+            return Err(PipelineError::Panicked(message));
+        }
         match self.ctx.err() {
             Some(reason) => Err(PipelineError::Stopped(reason)),
             None => Ok((folded, self.report())),
@@ -289,11 +297,17 @@ impl<T> Pipeline<T> {
         }
     }
 
-    fn join_all(&mut self) {
+    /// Joins every thread; the message of the first that panicked, if one did.
+    fn join_all(&mut self) -> Option<String> {
+        let mut first_panic = None;
         for thread in self.threads.drain(..) {
-            // A stage that panicked has ended too; its panic was printed where it happened.
-            let _ = thread.join();
+            if let Err(panic) = thread.join() {
+                // The items that stage dropped are missing from the result: it must not pass
+                // for a complete one.
+                first_panic.get_or_insert_with(|| panic_message(&*panic));
+            }
         }
+        first_panic
     }
 
     fn report(&self) -> Report {
@@ -328,7 +342,7 @@ impl<T> Drop for Pipeline<T> {
     fn drop(&mut self) {
         self.links.iter().for_each(|link| link.close());
         self.input = None;
-        self.join_all();
+        let _ = self.join_all(); // nobody asked for a result: a panic has nothing to spoil
     }
 }
 // ANCHOR_END: drop
@@ -396,6 +410,15 @@ pub struct LinkReport {
     pub capacity: usize,
     /// The most it ever held.
     pub high_water: usize,
+}
+
+/// The text a panic carries (`panic!("…")` gives a `&str` or a `String`).
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|text| (*text).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 fn add_time(counter: &AtomicU64, time: Duration) {

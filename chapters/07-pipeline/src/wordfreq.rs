@@ -140,6 +140,9 @@ impl Work for WordFreq {
                 |error| match error {
                     PipelineError::Stopped(reason) => JobError::Stopped(reason),
                     PipelineError::NoThread(error) => JobError::Failed(Box::new(error)),
+                    PipelineError::Panicked(message) => {
+                        JobError::failed(format!("a stage panicked: {message}"))
+                    }
                 },
             )?;
         let top: Vec<Value> = top
@@ -154,13 +157,18 @@ impl Work for WordFreq {
                     "stage": stage.name,
                     "workers": stage.workers,
                     "items": stage.items_in.max(stage.items_out),
-                    "busy_ms": stage.busy.as_secs_f64() * 1e3,
-                    "blocked_ms": stage.blocked.as_secs_f64() * 1e3,
+                    "busy_ms": milliseconds(stage.busy),
+                    "blocked_ms": milliseconds(stage.blocked),
                 })
             })
             .collect();
         Ok(json!({ "words": words, "top": top, "stages": stages }))
     }
+}
+
+/// Milliseconds to the microsecond: `0.36`, not `0.35999999999999997`.
+fn milliseconds(time: std::time::Duration) -> f64 {
+    (time.as_secs_f64() * 1e6).round() / 1e3
 }
 
 // ANCHOR: kinds

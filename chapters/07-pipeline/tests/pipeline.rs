@@ -113,6 +113,57 @@ fn a_deadline_wakes_stages_asleep_on_their_links() {
 }
 // ANCHOR_END: deadline
 
+// ANCHOR: watcher
+/// The last stage cancels and then holds on, as a slow fold would: every other thread of the
+/// pipeline must end while it holds — asleep on a full or an empty link, only the watcher's
+/// close can wake it.
+#[test]
+fn a_cancel_wakes_every_stage_while_the_last_one_still_works() {
+    let left = within_guard(|| {
+        let (ctx, cancel) = Context::background().with_cancel();
+        let mut cancel = Some(cancel);
+        let mut left = None;
+        let outcome = Pipeline::source(&ctx, "held", 1, 0..)
+            .and_then(|p| p.stage("pass", 2, 1, |n: u64, emit| _ = emit.send(n)))
+            .map_err(PipelineError::NoThread)
+            .and_then(|p| {
+                p.finish((), |(), _| {
+                    if let Some(cancel) = cancel.take() {
+                        cancel.cancel();
+                        left = Some(threads_named_after_exit(&["held-"]));
+                    }
+                })
+            });
+        assert!(matches!(
+            outcome,
+            Err(PipelineError::Stopped(Reason::Cancelled))
+        ));
+        left
+    });
+    assert_eq!(left, Some(0), "a stage slept on after the cancel");
+}
+// ANCHOR_END: watcher
+
+/// A stage that panics on one item: `finish` says so instead of passing off the items that
+/// went missing as a complete result.
+#[test]
+fn a_panicking_stage_gives_no_result() {
+    let ctx = Context::background();
+    let outcome = Pipeline::source(&ctx, "panics", 4, 0..100u64)
+        .and_then(|p| {
+            p.stage("fragile", 2, 4, |n: u64, emit| {
+                assert_ne!(n, 42, "item 42 breaks the stage");
+                emit.send(n);
+            })
+        })
+        .map_err(PipelineError::NoThread)
+        .and_then(|p| p.finish(0, |sum, n| sum + n));
+    match outcome {
+        Err(PipelineError::Panicked(message)) => assert!(message.contains("item 42"), "{message}"),
+        other => panic!("a partial sum passed for a result: {other:?}"),
+    }
+}
+
 /// A pipeline built but dropped unfinished stops and joins its threads too.
 #[test]
 fn an_unfinished_pipeline_joins_its_threads_when_dropped() {
