@@ -278,6 +278,7 @@ pub type ParseInput =
     dyn Fn(&Map<String, Value>) -> Result<Box<dyn Work>, FieldError> + Send + Sync;
 
 // ANCHOR: kinds
+// ANCHOR: kinds_basic
 /// The kinds of job a server accepts, by name, each with the parser of its `input`.
 ///
 /// A chapter adds a kind, or replaces one, with [`with`](Kinds::with): chapter 6 replaces
@@ -304,7 +305,9 @@ impl Kinds {
                 Ok(Box::new(JobKind::Primes { limit }))
             })
     }
+    // ANCHOR_END: kinds_basic
 
+    // ANCHOR: kinds_with
     /// These kinds, and `name` read by `parse` (in place of a kind of that name, if any).
     pub fn with(
         mut self,
@@ -338,6 +341,7 @@ impl Kinds {
             )),
         }
     }
+    // ANCHOR_END: kinds_with
 
     /// The names, as an error message lists them: `"sleep" or "primes"`.
     pub fn names(&self) -> String {

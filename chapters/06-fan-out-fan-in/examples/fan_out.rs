@@ -6,6 +6,7 @@ use ch03_context::Context;
 use ch06_fan_out_fan_in::{FanOut, FanOutError, Sieve};
 use std::ops::ControlFlow;
 
+// ANCHOR: as_they_come
 fn main() -> Result<(), FanOutError> {
     let ctx = Context::background();
     let sieve = Sieve::with_span(10_000_000, 1_250_000);
@@ -21,7 +22,9 @@ fn main() -> Result<(), FanOutError> {
             ControlFlow::Continue(())
         },
     )?;
+    // ANCHOR_END: as_they_come
 
+    // ANCHOR: in_order
     println!("the same, put back in order, with a running total:");
     let mut total = 0;
     fan_out.run_in_order(
@@ -55,5 +58,6 @@ fn main() -> Result<(), FanOutError> {
         },
     )?;
     println!("every worker has ended: `run` joins them before it returns");
+    // ANCHOR_END: in_order
     Ok(())
 }

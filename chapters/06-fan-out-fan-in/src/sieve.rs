@@ -91,7 +91,7 @@ impl Sieve {
     // ANCHOR_END: count_segment
 
     /// [`count_segment`](Self::count_segment) with this thread's own scratch buffer, made once
-    /// per thread: a fresh 128 KiB buffer per segment would be a `mmap` and a `munmap` each.
+    /// per thread rather than allocated (and zeroed) again for every segment.
     pub fn count_segment_here(&self, index: usize) -> u64 {
         thread_local! {
             static BUFFER: std::cell::RefCell<Vec<bool>> = const { std::cell::RefCell::new(Vec::new()) };

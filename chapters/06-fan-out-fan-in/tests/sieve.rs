@@ -6,6 +6,7 @@ use ch01_channels::primes::count_primes_below;
 use ch03_context::Context;
 use ch06_fan_out_fan_in::{FanOut, Sieve, count_primes, rayon_sieve};
 
+// ANCHOR: small_limits
 #[test]
 fn every_small_limit_and_span_agrees_with_the_plain_sieve() {
     for limit in 0..3_000u64 {
@@ -19,6 +20,7 @@ fn every_small_limit_and_span_agrees_with_the_plain_sieve() {
         }
     }
 }
+// ANCHOR_END: small_limits
 
 /// xorshift64: a fixed seed, so a failure names a case that can be run again.
 fn pseudo_random(seed: &mut u64) -> u64 {
