@@ -3,16 +3,12 @@
 
 use ch02_worker_pool::PoolSize;
 use ch05_job_status::{Jobs, StoreConfig, router};
-use ch06_fan_out_fan_in::{Engines, kinds};
-use ch07_pipeline::with_wordfreq;
 use serde_json::json;
-use std::sync::Arc;
-use test_support::{Answer, Client, TestServer};
+use test_support::{Client, TestServer};
 
 fn server() -> TestServer {
     let requests = ch03_context::request_pool(PoolSize::default()).expect("workers");
-    let engines = Engines::new(2).expect("rayon threads");
-    let kinds = with_wordfreq(kinds(Arc::new(engines)), 2);
+    let kinds = ch07_pipeline::job_kinds(2).expect("chapter 6's threads");
     let one_worker = PoolSize {
         workers: 1,
         queue: 8,
@@ -21,31 +17,9 @@ fn server() -> TestServer {
     TestServer::start(router(requests, jobs))
 }
 
-fn submit(client: &mut Client, body: &str) -> Answer {
-    client.send(format!(
-        "POST /jobs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    ));
-    client.read_answer()
-}
-
 fn result_of(client: &mut Client, body: &str) -> serde_json::Value {
-    let answer = submit(client, body);
-    assert_eq!(
-        answer.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    let id = answer.json()["id"].as_str().expect("an id").to_owned();
-    let answer = client.get(&format!("/jobs/{id}/result?wait=30s"));
-    assert_eq!(
-        answer.status,
-        200,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    answer.json()
+    let id = client.accepted_job(body);
+    client.job_result(&id)
 }
 
 #[test]
@@ -111,13 +85,13 @@ fn bad_inputs_name_their_field() {
         ),
         (r#"{"kind":"wordcount","input":{"text":"a"}}"#, "kind"),
     ] {
-        let answer = submit(&mut client, body);
+        let answer = client.submit_job(body);
         assert_eq!(answer.status, 400, "{body}");
         let message = answer.json()["error"]["message"].to_string();
         assert!(message.contains(field), "{body}: {message}");
     }
     // The unknown kind's message lists the kinds there are.
-    let answer = submit(&mut client, r#"{"kind":"wordcount"}"#);
+    let answer = client.submit_job(r#"{"kind":"wordcount"}"#);
     let message = answer.json()["error"]["message"].to_string();
     assert!(message.contains(r#"\"wordfreq\""#), "{message}");
 }

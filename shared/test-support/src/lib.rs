@@ -149,6 +149,40 @@ impl Client {
         self.read_answer()
     }
 
+    /// `POST /jobs` with `body`, declared as JSON: the job API's submission.
+    pub fn submit_job(&mut self, body: &str) -> Answer {
+        let head = format!(
+            "POST /jobs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        self.send(head).send(body);
+        self.read_answer()
+    }
+
+    /// Submits `body`, which must be accepted (202), and returns the job's id.
+    pub fn accepted_job(&mut self, body: &str) -> String {
+        let answer = self.submit_job(body);
+        assert_eq!(
+            answer.status,
+            202,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        answer.json()["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// The job's result, waiting for it up to 30 s; the job must complete (200).
+    pub fn job_result(&mut self, id: &str) -> serde_json::Value {
+        let answer = self.get(&format!("/jobs/{id}/result?wait=30s"));
+        assert_eq!(
+            answer.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&answer.body)
+        );
+        answer.json()
+    }
+
     /// Shuts down our sending side: the server sees the end of the stream.
     pub fn finish_sending(&mut self) {
         self.stream
