@@ -202,6 +202,7 @@ pub enum Flaw {
     NoCancel,
 }
 
+// ANCHOR: broken_spawn
 impl<E: Send + 'static> ErrorGroup<E> {
     /// [`spawn`](Self::spawn) with `flaw` in the task's end. Only the loom models call it.
     #[cfg(loom)]
@@ -237,6 +238,7 @@ impl<E: Send + 'static> ErrorGroup<E> {
         self.threads().push(thread);
     }
 }
+// ANCHOR_END: broken_spawn
 // ANCHOR_END: broken
 
 /// The text a panic carries, or a note that it carried none.

@@ -49,6 +49,7 @@ impl fmt::Display for OnPurpose {
 
 impl Error for OnPurpose {}
 
+// ANCHOR: sub_job_failed
 /// A sub-job of a batch failed: which one, of what kind, and — as its source — why.
 #[derive(Debug)]
 pub struct SubJobFailed {
@@ -72,6 +73,7 @@ impl Error for SubJobFailed {
         Some(&*self.cause)
     }
 }
+// ANCHOR_END: sub_job_failed
 // ANCHOR_END: kinds
 
 #[cfg(test)]
@@ -79,6 +81,7 @@ mod tests {
     use super::*;
     use ch05_job_status::error_chain;
 
+    // ANCHOR: chain_test
     #[test]
     fn a_chain_prints_outermost_first_and_is_searched_by_type() {
         let error = SubJobFailed {
@@ -94,4 +97,5 @@ mod tests {
         assert_eq!(find::<SubJobFailed>(&error).map(|e| e.index), Some(2));
         assert!(find::<Transient>(&error).is_none());
     }
+    // ANCHOR_END: chain_test
 }

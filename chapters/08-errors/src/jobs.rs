@@ -83,6 +83,7 @@ impl Work for Fail {
 // ANCHOR_END: fail
 
 // ANCHOR: batch
+// ANCHOR: batch_run
 /// A `batch {jobs: […]}` job: its sub-jobs under an error group, at most
 /// [`BATCH_AT_ONCE`] at a time. The first failure cancels the rest, and names its sub-job.
 #[derive(Debug)]
@@ -113,7 +114,9 @@ impl Work for Batch {
         Ok(json!({ "results": results }))
     }
 }
+// ANCHOR_END: batch_run
 
+// ANCHOR: run_sub_job
 /// Runs sub-job `index`; a failure — a panic included — says which sub-job it was.
 fn run_sub_job(index: usize, work: &dyn Work, ctx: &Context) -> Result<Value, JobError> {
     let kind = work.kind();
@@ -124,6 +127,7 @@ fn run_sub_job(index: usize, work: &dyn Work, ctx: &Context) -> Result<Value, Jo
         stopped => stopped, // cancelled by a sibling's failure, or by the batch's own context
     })
 }
+// ANCHOR_END: run_sub_job
 // ANCHOR_END: batch
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
