@@ -10,7 +10,7 @@ use ch05_job_status::{Jobs, StoreConfig};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::thread;
-use test_support::{Client, TestServer, thread_count};
+use test_support::{Client, TestServer, thread_count, thread_count_back_to};
 
 const CLIENTS: usize = 4;
 const ROUNDS: usize = 40;
@@ -123,5 +123,9 @@ fn what_users_do_at_once_leaves_every_job_finished_and_no_thread_behind() {
     }
     drop(client);
     server.stop();
-    assert_eq!(thread_count(), before, "the server left threads behind");
+    assert_eq!(
+        thread_count_back_to(before),
+        before,
+        "the server left threads behind"
+    );
 }

@@ -6,7 +6,7 @@
 
 use server_tests::CHAPTERS;
 use std::thread;
-use test_support::thread_count;
+use test_support::{thread_count, thread_count_back_to};
 
 // ANCHOR: leak
 /// Every thread a chapter's server started — its event loop, its request threads — has ended
@@ -33,7 +33,7 @@ fn stopping_a_server_leaves_no_thread_behind() {
         );
         server.stop();
         assert_eq!(
-            thread_count(),
+            thread_count_back_to(before),
             before,
             "{} left threads behind",
             chapter.name

@@ -3,7 +3,7 @@
 
 use ch02_worker_pool::WorkerPool;
 use crossbeam_channel::unbounded;
-use test_support::{FAILURE_GUARD, thread_count};
+use test_support::{FAILURE_GUARD, thread_count, thread_count_back_to};
 
 // ANCHOR: no_new_threads
 #[test]
@@ -28,6 +28,10 @@ fn a_thousand_submissions_start_no_thread() {
             .expect("an accepted job ran");
     }
     pool.shutdown();
-    assert_eq!(thread_count(), after_start - 2, "the workers were joined");
+    assert_eq!(
+        thread_count_back_to(after_start - 2),
+        after_start - 2,
+        "the workers were joined"
+    );
 }
 // ANCHOR_END: no_new_threads

@@ -164,8 +164,22 @@ mod tests {
             ApiError::QueueFull,
             ApiError::NoRandomness,
         ];
-        for error in errors {
+        // The table, written out again by hand: a changed row must be changed here too.
+        let rows = [
+            (400, "invalid_json", None),
+            (400, "invalid_field", None),
+            (415, "unsupported_media_type", None),
+            (400, "invalid_wait", None),
+            (404, "job_not_found", None),
+            (409, "not_completed", None),
+            (409, "already_finished", None),
+            (503, "store_full", Some(1)),
+            (503, "queue_full", Some(1)),
+            (500, "no_randomness", None),
+        ];
+        for (error, row) in errors.into_iter().zip(rows) {
             let (status, code, retry_after) = error.status_code_retry();
+            assert_eq!((status, code, retry_after), row, "{error:?}");
             let response = error.clone().into_response();
             assert_eq!(response.status(), status, "{error:?}");
             let body: serde_json::Value =

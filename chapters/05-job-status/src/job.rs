@@ -388,7 +388,8 @@ impl fmt::Display for FieldError {
 /// A [`FieldError`] naming `field`.
 pub fn field_error(field: &str, problem: impl Into<String>) -> FieldError {
     FieldError {
-        field: field.to_owned(),
+        // A field's name may be a client's unknown key, of any length: only its start.
+        field: excerpt(field).into_owned(),
         problem: problem.into(),
     }
 }
@@ -489,7 +490,11 @@ pub fn whole_number(
             Some(n) if (min..=max).contains(&n) => Ok(n),
             _ => Err(field_error(field, format!("{range}, not {number}"))),
         },
-        Some(other) => Err(field_error(field, format!("{range}, not {other}"))),
+        // The value comes from the client and may be a megabyte long: only its start.
+        Some(other) => Err(field_error(
+            field,
+            format!("{range}, not {}", excerpt(&other.to_string())),
+        )),
     }
 }
 

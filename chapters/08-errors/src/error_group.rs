@@ -38,6 +38,8 @@ struct Shared<E> {
 
 struct State<E> {
     running: usize,
+    /// Tasks started so far: the number in each thread's name.
+    started: usize,
     first_error: Option<E>,
     /// Cancels the group's context; taken by the first error.
     cancel: Option<Cancel>,
@@ -64,6 +66,7 @@ impl<E: Send + 'static> ErrorGroup<E> {
             shared: Arc::new(Shared {
                 state: Mutex::new(State {
                     running: 0,
+                    started: 0,
                     first_error: None,
                     cancel: Some(cancel),
                 }),
@@ -105,7 +108,8 @@ impl<E: From<Panicked> + Send + 'static> ErrorGroup<E> {
             state = self.shared.sleep(state);
         }
         state.running += 1; // counted before the thread starts, so `wait` cannot miss it
-        let number = state.running;
+        state.started += 1;
+        let number = state.started;
         drop(state);
         let (shared, ctx) = (Arc::clone(&self.shared), self.ctx.clone());
         let started = thread::Builder::new()
@@ -115,9 +119,16 @@ impl<E: From<Panicked> + Send + 'static> ErrorGroup<E> {
                     .unwrap_or_else(|panic| Err(E::from(Panicked(message(&*panic)))));
                 shared.task_ended(outcome.err());
             });
-        started
-            .map(drop)
-            .inspect_err(|_| self.shared.task_ended(None))
+        match started {
+            Ok(thread) => {
+                self.threads().push(thread); // joined by `wait`
+                Ok(())
+            }
+            Err(error) => {
+                self.shared.task_ended(None);
+                Err(error)
+            }
+        }
     }
     // ANCHOR_END: spawn
 }

@@ -98,6 +98,9 @@ impl Work for Batch {
         let group = ErrorGroup::<JobError>::new(ctx, "batch").with_limit(BATCH_AT_ONCE);
         let results = Arc::new(Mutex::new(vec![Value::Null; self.0.len()]));
         for (index, work) in self.0.iter().enumerate() {
+            if group.context().is_done() {
+                break; // a sub-job failed, or the batch was cancelled: start no more
+            }
             let (work, results) = (Arc::clone(work), Arc::clone(&results));
             let spawned = group.spawn(move |ctx| {
                 let result = run_sub_job(index, &*work, ctx)?;

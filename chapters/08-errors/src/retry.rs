@@ -96,7 +96,14 @@ pub fn retry<T, E>(
                 return Err(RetryError::GaveUp { attempts: n, last });
             }
             Err(_) => {
-                let wait = policy.ceiling(n).mul_f64(random().clamp(0.0, 1.0));
+                // In [0, 1] whatever the dice say (NaN included): `mul_f64` panics outside.
+                let fraction = random();
+                let fraction = if fraction >= 0.0 {
+                    fraction.min(1.0)
+                } else {
+                    0.0
+                };
+                let wait = policy.ceiling(n).mul_f64(fraction);
                 sleep(ctx, wait).map_err(RetryError::Stopped)?;
                 n += 1;
             }

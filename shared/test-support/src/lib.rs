@@ -289,6 +289,21 @@ pub fn thread_count() -> usize {
 }
 // ANCHOR_END: thread_count
 
+/// [`thread_count`] once it has come down to `expected`, or what it is after the failure
+/// guard: for leak checks after a server stops. Threads that have ended can linger in `/proc`
+/// for microseconds (see [`threads_named_after_exit`]), and a rayon pool's threads end
+/// asynchronously after the pool is dropped — rayon does not join them.
+pub fn thread_count_back_to(expected: usize) -> usize {
+    let started = std::time::Instant::now();
+    loop {
+        let count = thread_count();
+        if count <= expected || started.elapsed() >= FAILURE_GUARD {
+            return count;
+        }
+        std::thread::yield_now();
+    }
+}
+
 /// [`threads_named`], once threads that have ended are gone from `/proc`: at most the failure
 /// guard later, the count is what it settles at — 0 when every such thread has ended.
 ///
