@@ -22,4 +22,5 @@ pub use error::ApiError;
 pub use job::{
     FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain, parse_spec,
 };
+pub use runner::panic_message;
 pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId};

@@ -83,7 +83,7 @@ pub fn run_with(
 
 /// The text a panic carries: `panic!("…")` gives a `&str` or a `String`; anything else is
 /// named only by its absence.
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
+pub fn panic_message(panic: &(dyn Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()

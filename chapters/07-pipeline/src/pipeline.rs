@@ -20,6 +20,7 @@
 
 use crate::link::{LinkState, Receiver, Sender, link};
 use ch03_context::{Context, Reason};
+use ch05_job_status::panic_message;
 use crossbeam_channel::select;
 use std::cell::Cell;
 use std::io;
@@ -304,7 +305,7 @@ impl<T> Pipeline<T> {
             if let Err(panic) = thread.join() {
                 // The items that stage dropped are missing from the result: it must not pass
                 // for a complete one.
-                first_panic.get_or_insert_with(|| panic_message(&*panic));
+                first_panic.get_or_insert_with(|| panic_message(&*panic).to_owned());
             }
         }
         first_panic
@@ -410,15 +411,6 @@ pub struct LinkReport {
     pub capacity: usize,
     /// The most it ever held.
     pub high_water: usize,
-}
-
-/// The text a panic carries (`panic!("…")` gives a `&str` or a `String`).
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|text| (*text).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned())
 }
 
 fn add_time(counter: &AtomicU64, time: Duration) {

@@ -22,7 +22,9 @@ pub fn run_all<T: Send, E: Send>(
             let (task_tx, panicked) = (results_tx.clone(), &panicked);
             let body = move || {
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(task))
-                    .unwrap_or_else(|panic| Err(panicked(crate::error_group::message(&*panic))));
+                    .unwrap_or_else(|panic| {
+                        Err(panicked(ch05_job_status::panic_message(&*panic).to_owned()))
+                    });
                 // The receiver lives until every task has sent: this cannot fail.
                 let _ = task_tx.send((index, result));
             };

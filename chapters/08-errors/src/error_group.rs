@@ -13,7 +13,7 @@
 //!   others are cancelled, and `wait` still returns.
 
 use ch03_context::{Cancel, Context};
-use std::any::Any;
+use ch05_job_status::panic_message;
 use std::fmt;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -115,8 +115,10 @@ impl<E: From<Panicked> + Send + 'static> ErrorGroup<E> {
         let started = thread::Builder::new()
             .name(format!("{}-{number}", self.name))
             .spawn(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(|| task(&ctx)))
-                    .unwrap_or_else(|panic| Err(E::from(Panicked(message(&*panic)))));
+                let outcome =
+                    catch_unwind(AssertUnwindSafe(|| task(&ctx))).unwrap_or_else(|panic| {
+                        Err(E::from(Panicked(panic_message(&*panic).to_owned())))
+                    });
                 shared.task_ended(outcome.err());
             });
         match started {
@@ -251,12 +253,3 @@ impl<E: Send + 'static> ErrorGroup<E> {
 }
 // ANCHOR_END: broken_spawn
 // ANCHOR_END: broken
-
-/// The text a panic carries, or a note that it carried none.
-pub fn message(panic: &(dyn Any + Send)) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|text| (*text).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned())
-}

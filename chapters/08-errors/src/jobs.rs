@@ -1,11 +1,12 @@
 //! This chapter's job kinds: `fail {mode, times}`, which fails on purpose in each of the ways
 //! a job can, and `batch {jobs}`, whose sub-jobs run under an error group.
 
-use crate::error_group::{ErrorGroup, Panicked, message};
+use crate::error_group::{ErrorGroup, Panicked};
 use crate::failures::{OnPurpose, SubJobFailed, Transient};
 use crate::retry::{Backoff, RetryError, random_fraction, retry, sleep_on_clock};
 use ch03_context::Context;
 use ch05_job_status::job::{field_error, only_fields, whole_number};
+use ch05_job_status::panic_message;
 use ch05_job_status::{FieldError, JobError, Kinds, Work};
 use serde_json::{Map, Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -124,7 +125,7 @@ impl Work for Batch {
 fn run_sub_job(index: usize, work: &dyn Work, ctx: &Context) -> Result<Value, JobError> {
     let kind = work.kind();
     let outcome = catch_unwind(AssertUnwindSafe(|| work.run(ctx)))
-        .unwrap_or_else(|panic| Err(Panicked(message(&*panic)).into()));
+        .unwrap_or_else(|panic| Err(Panicked(panic_message(&*panic).to_owned()).into()));
     outcome.map_err(|error| match error {
         JobError::Failed(cause) => JobError::Failed(Box::new(SubJobFailed { index, kind, cause })),
         stopped => stopped, // cancelled by a sibling's failure, or by the batch's own context

@@ -1,55 +1,11 @@
 //! Chapter 8's server over real TCP: jobs that fail in each way a job can, a worker that
 //! outlives a panic, retries, and batches that fail together.
 
-use ch02_worker_pool::PoolSize;
-use ch05_job_status::{Jobs, StoreConfig, router};
-use ch06_fan_out_fan_in::{Engines, kinds};
-use ch07_pipeline::with_wordfreq;
-use ch08_errors::with_error_kinds;
-use serde_json::{Value, json};
-use std::sync::Arc;
+mod common;
+
+use common::{ended, fail, server, submit};
+use serde_json::json;
 use std::time::{Duration, Instant};
-use test_support::{Answer, Client, TestServer};
-
-/// One job worker: each job runs after the one before has ended.
-fn server() -> TestServer {
-    let requests = ch03_context::request_pool(PoolSize::default()).expect("workers");
-    let engines = Engines::new(2).expect("rayon threads");
-    let kinds = with_error_kinds(with_wordfreq(kinds(Arc::new(engines)), 2));
-    let one_worker = PoolSize {
-        workers: 1,
-        queue: 8,
-    };
-    let jobs = Jobs::with_kinds(kinds, StoreConfig::default(), one_worker).expect("job workers");
-    TestServer::start(router(requests, jobs))
-}
-
-fn submit(client: &mut Client, body: &Value) -> Answer {
-    let body = body.to_string();
-    client.send(format!(
-        "POST /jobs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    ));
-    client.read_answer()
-}
-
-/// Submits `body` and waits for the job to end; its status JSON.
-fn ended(client: &mut Client, body: Value) -> Value {
-    let answer = submit(client, &body);
-    assert_eq!(
-        answer.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    let id = answer.json()["id"].as_str().expect("an id").to_owned();
-    let _ = client.get(&format!("/jobs/{id}/result?wait=30s"));
-    client.get(&format!("/jobs/{id}")).json()
-}
-
-fn fail(mode: &str) -> Value {
-    json!({"kind": "fail", "input": {"mode": mode}})
-}
 
 #[test]
 fn an_error_and_transient_errors_end_as_they_should() {
