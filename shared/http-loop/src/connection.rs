@@ -17,6 +17,7 @@
 
 use crate::config::Config;
 use crate::handler::{Defer, Deliver, Handler, Reply, Watch};
+use crate::observe::{Answered, Observe};
 use crate::parse::{Parsed, find_head_end, parse_request};
 use crate::pipeline::{Framing, Pipeline};
 use crate::request::{Method, Version};
@@ -24,7 +25,7 @@ use crate::response::Response;
 use crate::slab::Key;
 use mio::net::TcpStream;
 use std::io::{self, Read, Write};
-use std::net::Shutdown;
+use std::net::{IpAddr, Shutdown};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
@@ -39,6 +40,8 @@ pub(crate) struct Context<'a> {
     pub(crate) scratch: &'a mut [u8],
     /// The current `Date` header value.
     pub(crate) date: &'a str,
+    /// Told of every answer written, if the server has one.
+    pub(crate) observer: Option<&'a dyn Observe>,
     pub(crate) now: Instant,
 }
 
@@ -101,10 +104,15 @@ pub(crate) struct Connection {
     pub(crate) scheduled: Option<Instant>,
     /// Accepted beyond the connection limit, only to be refused (see [`Connection::refused`]).
     beyond_limit: bool,
+    /// The client's address, handed to every request.
+    peer: Option<IpAddr>,
+    /// The server is draining: the next request admitted is the connection's last.
+    draining: bool,
 }
 
 impl Connection {
     pub(crate) fn new(socket: TcpStream, now: Instant) -> Connection {
+        let peer = socket.peer_addr().ok().map(|addr| addr.ip());
         Connection {
             socket,
             input: Vec::new(),
@@ -124,6 +132,8 @@ impl Connection {
             last_activity: now,
             scheduled: None,
             beyond_limit: false,
+            peer,
+            draining: false,
         }
     }
 
@@ -185,7 +195,7 @@ impl Connection {
                 self.pipeline.hang_up();
             }
             // ANCHOR: drive_write
-            self.flush(cx.date);
+            self.flush(cx);
             if self.write(cx.now).is_err() {
                 return Next::Close;
             }
@@ -296,19 +306,25 @@ impl Connection {
                 // ANCHOR_END: dispatch_partial
                 // ANCHOR: dispatch_complete
                 Ok(Parsed::Complete {
-                    request,
+                    mut request,
                     consumed,
                     keep_alive,
                 }) => {
+                    request.peer = self.peer;
                     self.input.drain(..consumed);
                     release_if_large(&mut self.input);
                     self.head_scanned = 0;
                     self.needed = None;
                     self.request_started = (!self.input.is_empty()).then_some(cx.now);
+                    let keep_alive = keep_alive && !self.draining;
+                    let observed = cx
+                        .observer
+                        .map(|observer| (request.method(), observer.route(&request), cx.now));
                     let seq = self.pipeline.admit(Framing {
                         last: !keep_alive,
                         head_only: request.method() == Method::Head,
                         announce_keep_alive: keep_alive && request.version() == Version::Http10,
+                        observed,
                     });
                     log::debug!("{} {} {}", request.id(), request.method(), request.path());
                     // ANCHOR_END: dispatch_complete
@@ -375,20 +391,55 @@ impl Connection {
     }
 
     /// Moves the answers that are next in order into the output buffer.
-    fn flush(&mut self, date: &str) {
+    fn flush(&mut self, cx: &Context<'_>) {
         if self.finishing {
             return;
         }
         while let Some(answer) = self.pipeline.take_ready() {
             answer
                 .response
-                .write_to(&mut self.output, answer.framing, date);
+                .write_to(&mut self.output, answer.framing, cx.date);
+            if let (Some(observer), Some((method, route, read_at))) =
+                (cx.observer, answer.framing.observed)
+            {
+                observer.answered(Answered {
+                    method,
+                    route,
+                    status: answer.response.status(),
+                    elapsed: cx.now.saturating_duration_since(read_at),
+                });
+            }
             if answer.framing.last {
                 self.finishing = true;
                 return;
             }
         }
     }
+
+    // ANCHOR: drain
+    /// The server is draining (chapter 10): an idle connection closes now; one with requests
+    /// in flight gives its newest request's answer `Connection: close` and takes no more; one
+    /// in the middle of receiving a request lets that request be its last.
+    pub(crate) fn drain(&mut self) -> Next {
+        self.draining = true;
+        if self.finishing || self.lingering_since.is_some() {
+            return Next::Keep; // closing already
+        }
+        if self.pipeline.in_flight() > 0 {
+            self.pipeline.make_last();
+            return Next::Keep;
+        }
+        if !self.input.is_empty() {
+            return Next::Keep; // a request is arriving: `dispatch` makes it the last
+        }
+        if self.wants_write() {
+            // The last answer is still going out: close once it is written.
+            self.finishing = true;
+            return Next::Keep;
+        }
+        Next::Close
+    }
+    // ANCHOR_END: drain
 
     // ANCHOR: write
     /// Writes until the output is empty or the socket would block.

@@ -25,21 +25,24 @@ use crate::connection::{Connection, Context, Next};
 use crate::dates::DateCache;
 use crate::handback::{Handback, Wake};
 use crate::handler::{Deliver, Handler};
+use crate::observe::Observe;
 use crate::response::Response;
 use crate::slab::{Key, Slab};
 use crate::timers::Timers;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The token of the listening socket.
 const LISTENER: Token = Token(0);
 /// The token of the waker through which other threads wake the loop.
 const WAKER: Token = Token(1);
+/// The token of the signals the loop watches, if it watches any (chapter 10).
+const SIGNALS: Token = Token(2);
 /// Connection `i` of the slab is registered as `Token(FIRST_CONNECTION + i)`.
-const FIRST_CONNECTION: usize = 2;
+const FIRST_CONNECTION: usize = 3;
 /// How long to stop accepting when the process is out of file descriptors.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Most connections open at once beyond `max_connections`, each only to be told 503. A refused
@@ -70,9 +73,35 @@ impl<W: Wake> Deliver for Handback<Completion, W> {
     }
 }
 
+/// Called on the loop thread for each signal the loop watches: the signal's number, and how
+/// many signals have come so far (1 for the first).
+pub(crate) type OnSignal = Box<dyn FnMut(i32, usize) + Send>;
+
+/// Signals delivered to the loop through `signal-hook-mio`, and what to do with each.
+pub(crate) struct SignalWatch {
+    pub(crate) signals: signal_hook_mio::v1_0::Signals,
+    pub(crate) on_signal: OnSignal,
+    pub(crate) seen: usize,
+}
+
+/// What the loop has beyond its connections: optional parts a server may ask for.
+#[derive(Default)]
+pub(crate) struct Extras {
+    /// Told of every answer and of the open connections.
+    pub(crate) observer: Option<Arc<dyn Observe>>,
+    /// SIGINT and SIGTERM: the first starts a drain.
+    pub(crate) signals: Option<SignalWatch>,
+    /// Told, once, when a drain has closed the last connection.
+    pub(crate) drained: Option<mpsc::Sender<()>>,
+}
+
 pub(crate) struct EventLoop {
     poll: Poll,
-    listener: TcpListener,
+    /// The listening socket; `None` once a drain has closed it.
+    listener: Option<TcpListener>,
+    /// Whether a drain has begun: no accepting, connections close as they fall idle.
+    draining: bool,
+    extras: Extras,
     connections: Slab<Connection>,
     timers: Timers,
     shared: Arc<LoopShared>,
@@ -100,15 +129,22 @@ impl EventLoop {
         mut listener: TcpListener,
         handler: Box<dyn Handler>,
         config: Config,
+        mut extras: Extras,
     ) -> io::Result<EventLoop> {
         let poll = Poll::new()?;
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
+        if let Some(watch) = &mut extras.signals {
+            poll.registry()
+                .register(&mut watch.signals, SIGNALS, Interest::READABLE)?;
+        }
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let shared = Arc::new(Handback::new(waker));
         Ok(EventLoop {
             poll,
-            listener,
+            listener: Some(listener),
+            draining: false,
+            extras,
             connections: Slab::default(),
             timers: Timers::default(),
             shared: Arc::clone(&shared),
@@ -149,10 +185,14 @@ impl EventLoop {
             // ANCHOR: run_events
             let now = Instant::now();
             self.date.refresh(SystemTime::now());
+            if !self.draining && self.shared.drain_requested() {
+                self.begin_drain(now);
+            }
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(now),
                     WAKER => self.take_completions(now),
+                    SIGNALS => self.take_signals(now),
                     Token(token) => {
                         let index = token - FIRST_CONNECTION;
                         // Events may be stale (for a connection closed earlier in this batch)
@@ -172,10 +212,72 @@ impl EventLoop {
                 self.accept_paused_until = None;
                 self.accept(now);
             }
+            self.after_turn();
         }
     }
     // ANCHOR_END: run_events
     // ANCHOR_END: run
+
+    /// What the world hears of a turn: the observer the open connections; a drain's waiter
+    /// that it is over, once the last connection has closed.
+    fn after_turn(&mut self) {
+        if let Some(observer) = &self.extras.observer {
+            observer.open_connections(self.connections.len());
+        }
+        if self.draining && self.connections.is_empty() {
+            if let Some(drained) = self.extras.drained.take() {
+                let _ = drained.send(());
+            }
+        }
+    }
+
+    // ANCHOR: begin_drain
+    /// Starts a drain: closes the listener, so new clients are refused by the kernel, and asks
+    /// every connection to finish what it is doing and close (see `Connection::drain`). The
+    /// loop itself runs on — answers still come back, signals still arrive — until stopped.
+    fn begin_drain(&mut self, now: Instant) {
+        self.draining = true;
+        self.accept_paused_until = None;
+        if let Some(mut listener) = self.listener.take() {
+            let _ = self.poll.registry().deregister(&mut listener);
+        }
+        for key in self.connections.keys() {
+            let Some(connection) = self.connections.get_mut(key) else {
+                continue;
+            };
+            let next = connection.drain();
+            if next == Next::Close {
+                self.close(key);
+            } else {
+                self.drive(key, now);
+            }
+        }
+        log::info!(
+            "draining: listener closed, {} connections finishing",
+            self.connections.len()
+        );
+    }
+    // ANCHOR_END: begin_drain
+
+    // ANCHOR: take_signals
+    /// Takes the signals that arrived: each goes to the server's callback, and the first
+    /// starts a drain. (`signal-hook`'s handler only writes to a pipe the loop watches; all
+    /// the work happens here, on the loop thread, where nothing is async-signal-unsafe.)
+    fn take_signals(&mut self, now: Instant) {
+        let Some(watch) = &mut self.extras.signals else {
+            return;
+        };
+        let mut first = false;
+        for signal in watch.signals.pending() {
+            watch.seen += 1;
+            first |= watch.seen == 1;
+            (watch.on_signal)(signal, watch.seen);
+        }
+        if first && !self.draining {
+            self.begin_drain(now);
+        }
+    }
+    // ANCHOR_END: take_signals
 
     fn poll_timeout(&self, now: Instant) -> Option<Duration> {
         let accept = self
@@ -192,7 +294,10 @@ impl EventLoop {
     /// Accepts every pending connection (edge-triggered: until `WouldBlock`).
     fn accept(&mut self, now: Instant) {
         while self.accept_paused_until.is_none() {
-            let (socket, _peer) = match self.listener.accept() {
+            let Some(listener) = &self.listener else {
+                return; // draining: a stale event
+            };
+            let (socket, _peer) = match listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -276,6 +381,7 @@ impl EventLoop {
             deliver: &self.deliver,
             scratch: &mut self.scratch,
             date: self.date.text(),
+            observer: self.extras.observer.as_deref(),
             now,
         };
         let next = connection.drive(key, &mut cx);

@@ -55,6 +55,9 @@ pub struct Handback<T, W> {
     wake_pending: AtomicBool,
     /// Set once, by [`request_stop`](Handback::request_stop): the loop must end.
     stop_requested: AtomicBool,
+    /// Set once, by [`request_drain`](Handback::request_drain): the loop must stop taking
+    /// work and close its connections as they fall idle (chapter 10).
+    drain_requested: AtomicBool,
     /// How to wake the loop.
     waker: W,
 }
@@ -66,6 +69,7 @@ impl<T, W: Wake> Handback<T, W> {
             queue: Mutex::new(Vec::new()),
             wake_pending: AtomicBool::new(false),
             stop_requested: AtomicBool::new(false),
+            drain_requested: AtomicBool::new(false),
             waker,
         }
     }
@@ -125,15 +129,31 @@ impl<T, W: Wake> Handback<T, W> {
     /// every wake-up. In the other order the loop could wake, find no flag, and go back to
     /// sleep for good — the broken twin below, which the loom models catch.
     pub fn request_stop(&self) {
-        self.stop_requested.store(true, Ordering::Release);
-        self.waker.wake();
+        self.raise(&self.stop_requested);
     }
 
     /// Whether a stop was requested. The loop calls it after each wake-up.
     pub fn stop_requested(&self) -> bool {
         self.stop_requested.load(Ordering::Acquire)
     }
+
+    /// Sets `flag`, *then* wakes the loop: the one way every request to the loop is made.
+    fn raise(&self, flag: &AtomicBool) {
+        flag.store(true, Ordering::Release);
+        self.waker.wake();
+    }
     // ANCHOR_END: stop
+
+    /// Asks the loop to drain (chapter 10): the same protocol as a stop, through the same
+    /// `raise`, and so checked by the same loom model.
+    pub fn request_drain(&self) {
+        self.raise(&self.drain_requested);
+    }
+
+    /// Whether a drain was requested. The loop calls it after each wake-up.
+    pub fn drain_requested(&self) -> bool {
+        self.drain_requested.load(Ordering::Acquire)
+    }
 
     /// The broken twin of [`request_stop`](Self::request_stop): wakes first, sets the flag after.
     #[cfg(loom)]

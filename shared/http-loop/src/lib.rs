@@ -8,7 +8,7 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`server`] | `Server::bind`, `RunningServer::stop`: start and stop a server |
+//! | [`server`] | `Server::bind`, `RunningServer::stop`, `drain`: start and stop a server |
 //! | `event_loop` | the `Poll` loop: accept, dispatch events, take answers, expire deadlines |
 //! | `connection` | one connection: read, parse, dispatch, flush, write; its deadline |
 //! | [`parse`] | incremental parsing on `httparse`, and every refusal of a malformed request |
@@ -22,6 +22,7 @@
 //! | [`request`], [`response`] | the messages; JSON error bodies |
 //! | [`query`] | query parameters, percent-decoded, each name at most once |
 //! | [`dates`] | the `Date` header and RFC 3339 timestamps |
+//! | [`observe`] | what the loop tells an observer: answers written, connections open |
 //! | [`logging`], [`cli`] | what every chapter's `main` shares |
 
 pub mod cli;
@@ -32,6 +33,7 @@ mod event_loop;
 pub mod handback;
 pub mod handler;
 pub mod logging;
+pub mod observe;
 pub mod parse;
 mod pipeline;
 pub mod query;
@@ -44,6 +46,7 @@ mod timers;
 
 pub use config::Config;
 pub use handler::{Abandoned, Defer, Deliver, Handler, Reply, Responder};
+pub use observe::{Answered, Observe};
 pub use query::QueryError;
 pub use request::{Method, Request, RequestId, Version};
 pub use response::Response;

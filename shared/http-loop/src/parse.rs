@@ -204,6 +204,7 @@ pub fn parse_request(buf: &[u8], config: &Config) -> Result<Parsed, Refusal> {
             .collect(),
         body: buf[head_len..total].to_vec(),
         params: Vec::new(),
+        peer: None,
     };
     Ok(Parsed::Complete {
         request,

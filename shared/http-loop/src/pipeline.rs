@@ -13,6 +13,7 @@
 //! ```
 
 use crate::handler::{Abandoned, Watch};
+use crate::request::Method;
 use crate::response::Response;
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -26,6 +27,9 @@ pub(crate) struct Framing {
     pub(crate) head_only: bool,
     /// An HTTP/1.0 client asked to keep the connection: the answer must say it does.
     pub(crate) announce_keep_alive: bool,
+    /// For the observer, if there is one: the request's method, its route's label, and the
+    /// loop turn that read it.
+    pub(crate) observed: Option<(Method, &'static str, Instant)>,
 }
 
 /// One answer, ready to be written.
@@ -61,6 +65,15 @@ impl Pipeline {
     /// How many requests are waiting for (or holding) an unwritten answer.
     pub(crate) fn in_flight(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Makes the newest request the connection's last (the server is draining): its answer
+    /// says `Connection: close`, and no request is admitted after it.
+    pub(crate) fn make_last(&mut self) {
+        if let Some(slot) = self.slots.back_mut() {
+            slot.framing.last = true;
+        }
+        self.closed = true;
     }
 
     /// Whether no more requests may be admitted, because an admitted one is the last.

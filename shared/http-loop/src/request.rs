@@ -3,6 +3,7 @@
 use crate::query::{self, QueryError};
 use std::borrow::Cow;
 use std::fmt;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The request methods this server knows. Anything else is answered 501.
@@ -116,12 +117,28 @@ pub struct Request {
     pub(crate) body: Vec<u8>,
     /// Values of the route's `{name}` segments, filled in by the router.
     pub(crate) params: Vec<(String, String)>,
+    /// The address of the client's end of the connection.
+    pub(crate) peer: Option<IpAddr>,
 }
 
 impl Request {
     /// The id that names this request in logs.
     pub fn id(&self) -> RequestId {
         self.id
+    }
+
+    /// The IP address of the client's end of the connection (`None` for a request that did
+    /// not come over a socket, such as one parsed in a test). Behind a proxy this is the
+    /// proxy's address: only a proxy you trust may say who its client was.
+    pub fn peer(&self) -> Option<IpAddr> {
+        self.peer
+    }
+
+    /// The same request, as if it came from `peer`: for tests of code that looks at it.
+    #[must_use]
+    pub fn with_peer(mut self, peer: IpAddr) -> Request {
+        self.peer = Some(peer);
+        self
     }
 
     /// The request's method.

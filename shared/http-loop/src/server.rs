@@ -14,19 +14,28 @@
 //! Tests bind `127.0.0.1:0` (any free port), read the port from `local_addr`, and call
 //! [`RunningServer::stop`], which returns only once the loop thread has ended and dropped the
 //! handler — and with it whatever the handler owned.
+//!
+//! A server that must stop without dropping anyone (chapter 10) drains first:
+//! [`RunningServer::drain`] — or SIGINT/SIGTERM, with [`Server::drain_on_signals`] — closes the
+//! listener and lets every connection finish its requests and close; [`RunningServer::wait_drained`]
+//! says when the last one has; then `stop`.
 
 use crate::config::Config;
-use crate::event_loop::{EventLoop, LoopShared};
+use crate::event_loop::{EventLoop, Extras, LoopShared, OnSignal, SignalWatch};
 use crate::handler::Handler;
+use crate::observe::Observe;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::Instant;
 
-/// A server not yet listening: a handler and a configuration.
+/// A server not yet listening: a handler, a configuration, and what else the loop should do.
 pub struct Server {
     handler: Box<dyn Handler>,
     config: Config,
+    observer: Option<Arc<dyn Observe>>,
+    on_signal: Option<OnSignal>,
 }
 
 impl Server {
@@ -35,8 +44,30 @@ impl Server {
         Server {
             handler: Box::new(handler),
             config: Config::default(),
+            observer: None,
+            on_signal: None,
         }
     }
+
+    /// Tells `observer` of every answer and of the open connections (see [`Observe`]).
+    pub fn observe(mut self, observer: Arc<dyn Observe>) -> Server {
+        self.observer = Some(observer);
+        self
+    }
+
+    // ANCHOR: drain_on_signals
+    /// Watches SIGINT and SIGTERM on the loop, through `signal-hook-mio`: the first starts a
+    /// [drain](RunningServer::drain). `on_signal` runs on the loop thread for every one, with
+    /// the signal's number and how many have come (1 for the first): what a second means —
+    /// Go's habit is "exit now" — is the server's to decide.
+    pub fn drain_on_signals(
+        mut self,
+        on_signal: impl FnMut(i32, usize) + Send + 'static,
+    ) -> Server {
+        self.on_signal = Some(Box::new(on_signal));
+        self
+    }
+    // ANCHOR_END: drain_on_signals
 
     /// Replaces the configuration.
     pub fn with_config(mut self, config: Config) -> Server {
@@ -58,7 +89,24 @@ impl Server {
         })?;
         let listener = listen(addr, self.config.listen_backlog)?;
         let local_addr = listener.local_addr()?;
-        let event_loop = EventLoop::new(listener, self.handler, self.config)?;
+        let (drained_tx, drained) = mpsc::channel();
+        let signals = match self.on_signal {
+            Some(on_signal) => Some(SignalWatch {
+                signals: signal_hook_mio::v1_0::Signals::new([
+                    signal_hook::consts::SIGINT,
+                    signal_hook::consts::SIGTERM,
+                ])?,
+                on_signal,
+                seen: 0,
+            }),
+            None => None,
+        };
+        let extras = Extras {
+            observer: self.observer,
+            signals,
+            drained: Some(drained_tx),
+        };
+        let event_loop = EventLoop::new(listener, self.handler, self.config, extras)?;
         let shared = Arc::clone(event_loop.shared());
         let thread = std::thread::Builder::new()
             .name("event-loop".into())
@@ -67,6 +115,7 @@ impl Server {
             local_addr,
             shared,
             thread: Some(thread),
+            drained,
         })
     }
 }
@@ -94,6 +143,8 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     shared: Arc<LoopShared>,
     thread: Option<JoinHandle<io::Result<()>>>,
+    /// Hears from the loop once a drain has closed the last connection.
+    drained: mpsc::Receiver<()>,
 }
 
 impl RunningServer {
@@ -111,6 +162,26 @@ impl RunningServer {
         self.shared.request_stop();
         self.join()
     }
+
+    // ANCHOR: drain
+    /// Starts a drain, as the first SIGINT or SIGTERM does with
+    /// [`drain_on_signals`](Server::drain_on_signals): the listener closes; idle connections
+    /// close; a busy one answers its requests in flight, the last with `Connection: close`,
+    /// and closes. The loop runs on until [`stop`](Self::stop).
+    pub fn drain(&self) {
+        self.shared.request_drain();
+    }
+
+    /// Waits until a drain has closed the last connection, or `deadline` passes: `true` if it
+    /// has. (Also `true` if the loop has ended.)
+    pub fn wait_drained(&self, deadline: Instant) -> bool {
+        let timeout = deadline.saturating_duration_since(Instant::now());
+        !matches!(
+            self.drained.recv_timeout(timeout),
+            Err(mpsc::RecvTimeoutError::Timeout)
+        )
+    }
+    // ANCHOR_END: drain
 
     /// Waits for the loop to end, which it does only if it fails: serves "forever".
     ///

@@ -131,6 +131,21 @@ impl<T> Slab<T> {
     }
     // ANCHOR_END: generations
 
+    /// The keys of every occupied entry.
+    pub fn keys(&self) -> Vec<Key> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(index, entry)| match entry {
+                Entry::Occupied { generation, .. } => Some(Key {
+                    index,
+                    generation: *generation,
+                }),
+                Entry::Vacant { .. } => None,
+            })
+            .collect()
+    }
+
     /// Removes every entry, returning them.
     pub fn drain(&mut self) -> Vec<T> {
         self.free.clear();
