@@ -44,7 +44,17 @@ impl Jobs {
     ///
     /// When the OS refuses a worker thread.
     pub fn with_kinds(kinds: Kinds, store: StoreConfig, workers: PoolSize) -> io::Result<Jobs> {
-        let store = Arc::new(JobStore::new(store));
+        Jobs::with_store(kinds, JobStore::new(store), workers)
+    }
+
+    /// A pool of job workers for the kinds of job in `kinds`, keeping them in `store` (one
+    /// made [`with_events`](JobStore::with_events), say).
+    ///
+    /// # Errors
+    ///
+    /// When the OS refuses a worker thread.
+    pub fn with_store(kinds: Kinds, store: JobStore, workers: PoolSize) -> io::Result<Jobs> {
+        let store = Arc::new(store);
         let pool = job_pool(workers, Arc::clone(&store))?;
         let (server_ctx, stop_all) = Context::background().with_cancel();
         Ok(Jobs {
@@ -59,6 +69,11 @@ impl Jobs {
     /// The store, for tests and metrics.
     pub fn store(&self) -> &Arc<JobStore> {
         &self.store
+    }
+
+    /// The pool of job workers, for metrics and for a drain (chapter 10).
+    pub fn pool(&self) -> &JobPool {
+        &self.pool
     }
 }
 
@@ -109,6 +124,7 @@ fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
             ApiError::InvalidField(error)
         }
     })?;
+    spec.work.admit().map_err(ApiError::Busy)?;
     let id = JobId::random().map_err(|_| ApiError::NoRandomness)?;
     let scoped = jobs.server_ctx.with_value("job_id", id);
     let (ctx, cancel) = match spec.timeout {

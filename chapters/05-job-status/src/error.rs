@@ -7,7 +7,7 @@
 //! points at the table until it has a row. (The HTTP layer's own refusals — 413, 431, 408 … —
 //! are answered by the event loop before any route runs.)
 
-use crate::job::{FieldError, JobId, Status};
+use crate::job::{Busy, FieldError, JobId, Status};
 use http_loop::Response;
 use std::fmt;
 
@@ -44,6 +44,8 @@ pub enum ApiError {
     StoreFull,
     /// Every job worker is busy and the queue is full.
     QueueFull,
+    /// The job's kind admits no more jobs for now (chapter 9's semaphore).
+    Busy(Busy),
     /// The operating system gave no randomness for an id.
     NoRandomness,
 }
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::NoRandomness => (500, "no_randomness", None),
             ApiError::StoreFull => (503, "store_full", Some(1)),
             ApiError::QueueFull => (503, "queue_full", Some(1)),
+            ApiError::Busy(busy) => (503, "busy", Some(busy.retry_after_s)),
         }
     }
     // ANCHOR_END: table
@@ -126,6 +129,7 @@ impl fmt::Display for ApiError {
             }
             ApiError::StoreFull => write!(f, "too many unfinished jobs; try again"),
             ApiError::QueueFull => write!(f, "every job worker is busy; try again"),
+            ApiError::Busy(busy) => write!(f, "{}", busy.message),
             ApiError::NoRandomness => write!(f, "the server cannot make an id"),
         }
     }
@@ -162,6 +166,10 @@ mod tests {
             },
             ApiError::StoreFull,
             ApiError::QueueFull,
+            ApiError::Busy(Busy {
+                message: "all 2 permits for primes are taken".to_owned(),
+                retry_after_s: 2,
+            }),
             ApiError::NoRandomness,
         ];
         // The table, written out again by hand: a changed row must be changed here too.
@@ -175,6 +183,7 @@ mod tests {
             (409, "already_finished", None),
             (503, "store_full", Some(1)),
             (503, "queue_full", Some(1)),
+            (503, "busy", Some(2)),
             (500, "no_randomness", None),
         ];
         for (error, row) in errors.into_iter().zip(rows) {

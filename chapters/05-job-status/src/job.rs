@@ -137,6 +137,20 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the diagram's order.
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Running,
+        Status::Completed,
+        Status::Failed,
+        Status::Cancelled,
+    ];
+
+    /// The status's place in [`Status::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     // ANCHOR: transitions
     /// Whether a job may go from `self` to `next`: the only moves the diagram allows.
     pub fn can_become(self, next: Status) -> bool {
@@ -205,8 +219,30 @@ pub trait Work: Send + Sync + fmt::Debug {
     /// [`JobError::Stopped`] when the context ended first; [`JobError::Failed`] when the work
     /// itself failed.
     fn run(&self, ctx: &Context) -> Result<Value, JobError>;
+
+    /// Called once when the job is submitted, on the loop thread, before it is stored and
+    /// queued: a kind that takes only so many jobs at once refuses here (chapter 9), and the
+    /// client hears 503 at once instead of waiting in a queue. Every kind of chapters 5–8
+    /// takes every job.
+    ///
+    /// # Errors
+    ///
+    /// [`Busy`] when the job cannot be taken now.
+    fn admit(&self) -> Result<(), Busy> {
+        Ok(())
+    }
 }
 // ANCHOR_END: work
+
+/// A job refused for now: the server runs as many of its kind as it will. Answered 503, with
+/// `Retry-After`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Busy {
+    /// What is busy, for the client.
+    pub message: String,
+    /// When to try again, in whole seconds.
+    pub retry_after_s: u32,
+}
 
 // ANCHOR: job_error
 /// Why a job's work gave no result.
@@ -318,6 +354,21 @@ impl Kinds {
         match self.table.iter_mut().find(|(known, _)| *known == name) {
             Some(entry) => entry.1 = parse,
             None => self.table.push((name, parse)),
+        }
+        self
+    }
+
+    /// These kinds, with the work of kind `name` passed through `wrap` as it is parsed: how a
+    /// later chapter puts every job of a kind under a rule of its own (chapter 9 makes the
+    /// expensive kinds take a permit). Unchanged when there is no kind `name`.
+    pub fn wrapped(
+        mut self,
+        name: &str,
+        wrap: impl Fn(Box<dyn Work>) -> Box<dyn Work> + Send + Sync + 'static,
+    ) -> Kinds {
+        if let Some(entry) = self.table.iter_mut().find(|(known, _)| *known == name) {
+            let parse = Arc::clone(&entry.1);
+            entry.1 = Arc::new(move |input: &Map<String, Value>| parse(input).map(&wrap));
         }
         self
     }

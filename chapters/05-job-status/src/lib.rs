@@ -20,7 +20,10 @@ pub mod store;
 pub use api::{Jobs, MAX_WAIT, add_routes, router};
 pub use error::ApiError;
 pub use job::{
-    FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain, parse_spec,
+    Busy, FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain,
+    parse_spec,
 };
 pub use runner::panic_message;
-pub use store::{JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId};
+pub use store::{
+    JobEvents, JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId,
+};

@@ -159,11 +159,27 @@ impl WaiterId {
     }
 }
 
+// ANCHOR: events
+/// Hears of every job the store takes in and every job that ends: chapter 10 counts them, to
+/// know when a drain is over and to account for every job at exit. Called outside the
+/// store's locks, on whichever thread made the change.
+pub trait JobEvents: Send + Sync {
+    /// A job was stored, `pending`.
+    fn accepted(&self);
+    /// A `pending` job was taken back before it ever ran: its submission was refused after
+    /// all (see [`JobStore::remove`]).
+    fn withdrawn(&self);
+    /// A job reached `status`, one of the three final ones.
+    fn finished(&self, status: Status);
+}
+// ANCHOR_END: events
+
 /// Jobs by id, in shards, each behind its own `RwLock`.
 pub struct JobStore {
     shards: Vec<RwLock<Shard>>,
     per_shard: usize,
     ttl: Duration,
+    events: Option<std::sync::Arc<dyn JobEvents>>,
 }
 
 impl JobStore {
@@ -187,9 +203,17 @@ impl JobStore {
                 .collect(),
             per_shard,
             ttl: config.ttl,
+            events: None,
         }
     }
     // ANCHOR_END: new
+
+    /// The same store, telling `events` of every job accepted and finished.
+    #[must_use]
+    pub fn with_events(mut self, events: std::sync::Arc<dyn JobEvents>) -> JobStore {
+        self.events = Some(events);
+        self
+    }
 
     // ANCHOR: insert
     /// Stores a new pending job, making room if needed: expired jobs go, then the oldest
@@ -220,13 +244,20 @@ impl JobStore {
                 finished_at: None,
             },
         );
+        drop(shard);
+        if let Some(events) = &self.events {
+            events.accepted();
+        }
         Ok(())
     }
     // ANCHOR_END: insert
 
     /// Forgets a job that never ran (its submission was refused after all).
     pub fn remove(&self, id: JobId) {
-        self.write(id).jobs.remove(&id);
+        let removed = self.write(id).jobs.remove(&id);
+        if let (Some(events), Some(_)) = (&self.events, removed) {
+            events.withdrawn();
+        }
     }
 
     /// The job as the API shows it, if the store still has it.
@@ -350,6 +381,9 @@ impl JobStore {
                 waiter.send(answer.clone());
             }
         }
+        if let Some(events) = &self.events {
+            events.finished(to);
+        }
         Ok(())
     }
     // ANCHOR_END: transition_after
@@ -451,6 +485,50 @@ impl JobStore {
     }
     // ANCHOR_END: wait_for_result_answer
     // ANCHOR_END: wait_for_result
+
+    // ANCHOR: cancel_unfinished
+    /// Cancels every job not yet finished, recording `why` as its error: what a server that
+    /// may wait no longer for its jobs does (chapter 10). Returns how many it cancelled.
+    pub fn cancel_unfinished(&self, why: &str) -> usize {
+        let mut cancelled = 0;
+        for shard in &self.shards {
+            let unfinished: Vec<JobId> = {
+                let shard = shard
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let records = shard.jobs.iter();
+                records
+                    .filter(|(_, record)| !record.status.is_finished())
+                    .map(|(&id, _)| id)
+                    .collect()
+            };
+            for id in unfinished {
+                let outcome = Some((None, Some(why.to_owned())));
+                // A job that finished since we looked refuses the move: it keeps its ending.
+                if self.transition(id, Status::Cancelled, outcome).is_ok() {
+                    cancelled += 1;
+                }
+            }
+        }
+        cancelled
+    }
+    // ANCHOR_END: cancel_unfinished
+
+    /// How many jobs the store holds in each status, in [`Status::ALL`]'s order (finished
+    /// jobs only until they expire or make room). A walk over every shard: for `/metrics`,
+    /// asked for every few seconds, not for every request.
+    pub fn counts(&self) -> [usize; 5] {
+        let mut counts = [0; 5];
+        for shard in &self.shards {
+            let shard = shard
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for record in shard.jobs.values().filter(|record| self.live(record)) {
+                counts[record.status.index()] += 1;
+            }
+        }
+        counts
+    }
 
     /// How many jobs the store holds.
     pub fn len(&self) -> usize {

@@ -125,6 +125,32 @@ impl Client {
         }
     }
 
+    /// Connects to `addr` from the local address `from` — another address of 127.0.0.0/8,
+    /// say, to be a second client in the eyes of a server that tells clients apart by address.
+    pub fn connect_from(from: std::net::IpAddr, addr: SocketAddr) -> Client {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            None,
+        )
+        .expect("a socket");
+        socket
+            .bind(&SocketAddr::new(from, 0).into())
+            .expect("the local address exists");
+        socket
+            .connect(&addr.into())
+            .expect("the server accepts connections");
+        let stream = TcpStream::from(socket);
+        stream
+            .set_read_timeout(Some(FAILURE_GUARD))
+            .expect("a socket option");
+        stream.set_nodelay(true).expect("a socket option");
+        Client {
+            stream,
+            pending: Vec::new(),
+        }
+    }
+
     /// Sends raw bytes.
     pub fn send(&mut self, bytes: impl AsRef<[u8]>) -> &mut Client {
         self.stream
