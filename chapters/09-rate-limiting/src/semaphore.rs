@@ -17,8 +17,9 @@
 //! forgets to wake leaves a waiter asleep beside a free permit — the broken twin.
 
 use ch03_context::{Context, Reason};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use sync_shim::{Arc, Condvar, Mutex, MutexGuard};
+use sync_shim::{Condvar, Mutex, MutexGuard};
 
 /// How often a waiter whose context has no nearer deadline looks at it again. A context
 /// cancelled by `DELETE` or by a shutdown has no way to ring this semaphore's condition
