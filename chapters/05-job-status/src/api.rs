@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::job::{JobId, Kinds};
 use crate::runner::{JobPool, JobRun, job_pool};
 use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_found};
-use ch02_worker_pool::PoolSize;
+use ch02_worker_pool::{PoolSize, Rejected};
 use ch03_context::{Cancel, Context, RequestPool};
 use http_loop::response::excerpt;
 use http_loop::{Defer, Method, QueryError, Reply, Request, Response, Router};
@@ -135,9 +135,12 @@ fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
     jobs.store
         .insert(id, kind, cancel)
         .map_err(|_| ApiError::StoreFull)?;
-    if jobs.pool.try_submit(JobRun { id, ctx, spec }).is_err() {
+    if let Err(rejected) = jobs.pool.try_submit(JobRun { id, ctx, spec }) {
         jobs.store.remove(id); // never ran: forget it rather than leave it pending forever
-        return Err(ApiError::QueueFull);
+        return Err(match rejected {
+            Rejected::QueueFull(_) => ApiError::QueueFull,
+            Rejected::ShuttingDown(_) => ApiError::Draining,
+        });
     }
     log::debug!("job {id}: {kind} accepted");
     Ok(

@@ -46,6 +46,8 @@ pub enum ApiError {
     QueueFull,
     /// The job's kind admits no more jobs for now (chapter 9's semaphore).
     Busy(Busy),
+    /// The server is shutting down: it runs the jobs it has, and takes no more (chapter 10).
+    Draining,
     /// The operating system gave no randomness for an id.
     NoRandomness,
 }
@@ -66,6 +68,7 @@ impl ApiError {
             ApiError::StoreFull => (503, "store_full", Some(1)),
             ApiError::QueueFull => (503, "queue_full", Some(1)),
             ApiError::Busy(busy) => (503, "busy", Some(busy.retry_after_s)),
+            ApiError::Draining => (503, "draining", Some(5)),
         }
     }
     // ANCHOR_END: table
@@ -117,7 +120,10 @@ impl fmt::Display for ApiError {
             ApiError::JobNotFound(id) => write!(f, "there is no job \"{id}\""),
             ApiError::NotCompleted { id, status, error } => match (status, error) {
                 (Status::Failed, Some(error)) => write!(f, "job {id} failed: {error}"),
-                (Status::Cancelled, _) => write!(f, "job {id} was cancelled; it has no result"),
+                (Status::Cancelled, Some(why)) => {
+                    write!(f, "job {id} was cancelled ({why}); it has no result")
+                }
+                (Status::Cancelled, None) => write!(f, "job {id} was cancelled; it has no result"),
                 (status, _) => write!(
                     f,
                     "job {id} is {}; ask again later, or wait with ?wait=2s",
@@ -130,6 +136,7 @@ impl fmt::Display for ApiError {
             ApiError::StoreFull => write!(f, "too many unfinished jobs; try again"),
             ApiError::QueueFull => write!(f, "every job worker is busy; try again"),
             ApiError::Busy(busy) => write!(f, "{}", busy.message),
+            ApiError::Draining => write!(f, "the server is shutting down; try another"),
             ApiError::NoRandomness => write!(f, "the server cannot make an id"),
         }
     }
@@ -170,6 +177,7 @@ mod tests {
                 message: "all 2 permits for primes are taken".to_owned(),
                 retry_after_s: 2,
             }),
+            ApiError::Draining,
             ApiError::NoRandomness,
         ];
         // The table, written out again by hand: a changed row must be changed here too.
@@ -184,6 +192,7 @@ mod tests {
             (503, "store_full", Some(1)),
             (503, "queue_full", Some(1)),
             (503, "busy", Some(2)),
+            (503, "draining", Some(5)),
             (500, "no_randomness", None),
         ];
         for (error, row) in errors.into_iter().zip(rows) {
