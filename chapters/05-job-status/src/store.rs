@@ -530,6 +530,22 @@ impl JobStore {
         counts
     }
 
+    /// How many long polls are waiting for a job to finish, across the store.
+    pub fn waiting_polls(&self) -> usize {
+        let mut waiting = 0;
+        for shard in &self.shards {
+            let shard = shard
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            waiting += shard
+                .jobs
+                .values()
+                .map(|record| record.waiters.len())
+                .sum::<usize>();
+        }
+        waiting
+    }
+
     /// How many jobs the store holds.
     pub fn len(&self) -> usize {
         self.shards

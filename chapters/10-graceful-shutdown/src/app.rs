@@ -41,6 +41,7 @@ impl Monitoring {
             accepted: tally.accepted,
             finished: [tally.completed, tally.failed, tally.cancelled],
             queue_depth: pool.queued(),
+            long_polls: self.jobs.store().waiting_polls(),
             busy_workers: pool.busy(),
             workers: pool.workers(),
             permits_available: self.permits.available(),

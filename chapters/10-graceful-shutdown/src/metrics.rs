@@ -104,6 +104,8 @@ pub struct Gauges {
     pub finished: [u64; 3],
     /// Jobs waiting for a worker.
     pub queue_depth: usize,
+    /// Long polls waiting for a job to finish.
+    pub long_polls: usize,
     /// Job workers running a job.
     pub busy_workers: usize,
     /// Job workers in all.
@@ -237,6 +239,12 @@ impl Metrics {
             "jobserver_job_queue_depth",
             "Jobs waiting for a worker.",
             gauges.queue_depth,
+        );
+        gauge(
+            &mut out,
+            "jobserver_long_polls",
+            "Long polls waiting for a job to finish.",
+            gauges.long_polls,
         );
         family(
             &mut out,
