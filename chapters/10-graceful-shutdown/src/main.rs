@@ -11,6 +11,7 @@ use ch04_timeouts::loop_timers;
 use ch10_graceful_shutdown::options::ServerOptions;
 use ch10_graceful_shutdown::{app, drain};
 use http_loop::{Server, logging};
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Instant;
@@ -60,10 +61,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The smoke test, the bench and the signal tests read the port from the first line. A
+    // reader that stops reading must not stop the server: `println!` would panic on a closed
+    // pipe, so these lines ignore a failure to print.
     let addr = server.local_addr();
-    // The smoke test, the bench and the signal tests read the port from this line.
-    println!("{NAME} listening on http://{addr}  (Ctrl-C drains and stops it)");
-    print_try(addr);
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{NAME} listening on http://{addr}  (Ctrl-C drains and stops it)"
+    );
+    let _ = print_try(&mut out, addr);
+    drop(out);
     // ANCHOR: main_drain
     let Ok(began) = signalled.recv() else {
         // The loop ended without a signal: it failed.
@@ -97,16 +105,28 @@ fn main() -> ExitCode {
     // ANCHOR_END: main_drain
 }
 
-fn print_try(addr: std::net::SocketAddr) {
+fn print_try(out: &mut impl Write, addr: std::net::SocketAddr) -> std::io::Result<()> {
     let submit = "curl -s -H 'Content-Type: application/json' -d";
-    println!("try:");
-    println!("  {submit} '{{\"kind\":\"sleep\",\"input\":{{\"ms\":20000}}}}' http://{addr}/jobs");
-    println!(
+    writeln!(out, "try:")?;
+    writeln!(
+        out,
+        "  {submit} '{{\"kind\":\"sleep\",\"input\":{{\"ms\":20000}}}}' http://{addr}/jobs"
+    )?;
+    writeln!(
+        out,
         "  curl -s http://{addr}/jobs/ID/result?wait=30s     # then Ctrl-C the server: this poll still gets its answer"
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  curl -s http://{addr}/metrics                      # requests, latency, jobs, queue, workers, threads"
-    );
-    println!("  curl -s http://{addr}/ready                        # 503 once draining");
-    println!("  curl -s http://{addr}/openapi.json                 # the API, described");
+    )?;
+    writeln!(
+        out,
+        "  curl -s http://{addr}/ready                        # 503 once draining"
+    )?;
+    writeln!(
+        out,
+        "  curl -s http://{addr}/openapi.json                 # the API, described"
+    )?;
+    Ok(())
 }

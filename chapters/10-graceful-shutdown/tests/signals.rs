@@ -64,12 +64,16 @@ impl Server {
     /// Waits for a log line containing `text`; returns it.
     fn log_line(&self, text: &str) -> String {
         let deadline = Instant::now() + FAILURE_GUARD;
+        let mut seen = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.log.recv_timeout(left) {
                 Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(_) => panic!("no log line with {text:?}"),
+                Ok(line) => seen.push(line),
+                Err(_) => panic!(
+                    "no log line with {text:?}; the log since:\n{}",
+                    seen.join("\n")
+                ),
             }
         }
     }
