@@ -57,7 +57,33 @@ pub const CHAPTERS: &[Chapter] = &[
         name: "ch08-errors",
         start: |config| job_server(ch08_errors::job_kinds(2), config),
     },
+    Chapter {
+        name: "ch09-rate-limiting",
+        start: |config| {
+            let app = ch09_rate_limiting::app(request_pool(), &unlimited()).expect("workers");
+            TestServer::start_with(app, config)
+        },
+    },
+    Chapter {
+        name: "ch10-graceful-shutdown",
+        start: |config| {
+            let app = ch10_graceful_shutdown::app(request_pool(), &unlimited()).expect("workers");
+            TestServer::start_with(app.handler, config)
+        },
+    },
 ];
+
+/// Options for chapters 9 and 10 whose limiter checks every request and refuses none: the
+/// shared tests send hundreds of requests from one address, and test the HTTP layer, not the
+/// limiter (chapter 9's own tests do that).
+fn unlimited() -> ch09_rate_limiting::Options {
+    ch09_rate_limiting::Options {
+        rate: u32::MAX,
+        burst: u32::MAX,
+        expensive: 64,
+        ..ch09_rate_limiting::Options::default()
+    }
+}
 
 /// A job server of chapter 5's shape with `kinds`: chapters 6 on.
 fn job_server(kinds: std::io::Result<ch05_job_status::Kinds>, config: Config) -> TestServer {

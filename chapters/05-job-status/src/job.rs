@@ -358,21 +358,6 @@ impl Kinds {
         self
     }
 
-    /// These kinds, with the work of kind `name` passed through `wrap` as it is parsed: how a
-    /// later chapter puts every job of a kind under a rule of its own (chapter 9 makes the
-    /// expensive kinds take a permit). Unchanged when there is no kind `name`.
-    pub fn wrapped(
-        mut self,
-        name: &str,
-        wrap: impl Fn(Box<dyn Work>) -> Box<dyn Work> + Send + Sync + 'static,
-    ) -> Kinds {
-        if let Some(entry) = self.table.iter_mut().find(|(known, _)| *known == name) {
-            let parse = Arc::clone(&entry.1);
-            entry.1 = Arc::new(move |input: &Map<String, Value>| parse(input).map(&wrap));
-        }
-        self
-    }
-
     /// The work of a job of kind `kind` with `input`.
     ///
     /// # Errors
@@ -393,6 +378,21 @@ impl Kinds {
         }
     }
     // ANCHOR_END: kinds_with
+
+    /// These kinds, with the work of kind `name` passed through `wrap` as it is parsed: how a
+    /// later chapter puts every job of a kind under a rule of its own (chapter 9 makes the
+    /// expensive kinds take a permit). Unchanged when there is no kind `name`.
+    pub fn wrapped(
+        mut self,
+        name: &str,
+        wrap: impl Fn(Box<dyn Work>) -> Box<dyn Work> + Send + Sync + 'static,
+    ) -> Kinds {
+        if let Some(entry) = self.table.iter_mut().find(|(known, _)| *known == name) {
+            let parse = Arc::clone(&entry.1);
+            entry.1 = Arc::new(move |input: &Map<String, Value>| parse(input).map(&wrap));
+        }
+        self
+    }
 
     /// The names, as an error message lists them: `"sleep" or "primes"`.
     pub fn names(&self) -> String {

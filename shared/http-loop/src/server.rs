@@ -26,7 +26,7 @@ use crate::handler::Handler;
 use crate::observe::Observe;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -115,7 +115,7 @@ impl Server {
             local_addr,
             shared,
             thread: Some(thread),
-            drained,
+            drained: Mutex::new(drained),
         })
     }
 }
@@ -143,8 +143,9 @@ pub struct RunningServer {
     local_addr: SocketAddr,
     shared: Arc<LoopShared>,
     thread: Option<JoinHandle<io::Result<()>>>,
-    /// Hears from the loop once a drain has closed the last connection.
-    drained: mpsc::Receiver<()>,
+    /// Hears from the loop once a drain has closed the last connection. (In a mutex only to
+    /// keep `RunningServer` `Sync`: tests share one between threads.)
+    drained: Mutex<mpsc::Receiver<()>>,
 }
 
 impl RunningServer {
@@ -176,8 +177,9 @@ impl RunningServer {
     /// has. (Also `true` if the loop has ended.)
     pub fn wait_drained(&self, deadline: Instant) -> bool {
         let timeout = deadline.saturating_duration_since(Instant::now());
+        let drained = self.drained.lock().unwrap_or_else(PoisonError::into_inner);
         !matches!(
-            self.drained.recv_timeout(timeout),
+            drained.recv_timeout(timeout),
             Err(mpsc::RecvTimeoutError::Timeout)
         )
     }
