@@ -14,7 +14,6 @@ use test_support::threads_named;
 fn a_panicking_job_fails_alone_and_its_worker_lives_on() {
     let server = server();
     let mut client = server.client();
-    let workers = threads_named(&["job-worker-"]);
     let status = ended(&mut client, fail("panic"));
     assert_eq!(status["status"], "failed");
     assert_eq!(
@@ -23,10 +22,9 @@ fn a_panicking_job_fails_alone_and_its_worker_lives_on() {
     );
     let next = ended(&mut client, json!({"kind": "sleep", "input": {"ms": 0}}));
     assert_eq!(next["status"], "completed");
-    assert_eq!(
-        threads_named(&["job-worker-"]),
-        workers,
-        "the pool kept its size"
-    );
+    // The server has one job worker (see `common::server`). Counted after the jobs ran, not
+    // before: a new thread names itself once it runs, so a count taken just after the pool
+    // started could miss it.
+    assert_eq!(threads_named(&["job-worker-"]), 1, "the pool kept its size");
 }
 // ANCHOR_END: panic
