@@ -99,8 +99,11 @@ impl Work for Batch {
         let group = ErrorGroup::<JobError>::new(ctx, "batch").with_limit(BATCH_AT_ONCE);
         let results = Arc::new(Mutex::new(vec![Value::Null; self.0.len()]));
         for (index, work) in self.0.iter().enumerate() {
-            if group.context().is_done() {
-                break; // a sub-job failed, or the batch was cancelled: start no more
+            if let Some(reason) = group.context().err() {
+                // A sub-job failed (`wait` returns its error), or the batch's own context
+                // ended — then there is no error to wait for, and the batch stops with why.
+                group.wait()?;
+                return Err(JobError::Stopped(ctx.err().unwrap_or(reason)));
             }
             let (work, results) = (Arc::clone(work), Arc::clone(&results));
             let spawned = group.spawn(move |ctx| {

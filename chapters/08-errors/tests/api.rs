@@ -157,3 +157,20 @@ fn bad_inputs_name_their_field() {
         assert!(message.contains(&format!("`{field}`")), "{body}: {message}");
     }
 }
+
+/// A batch whose own deadline passes before it starts its sub-jobs fails as timed out — it
+/// does not report `completed` with no results. (One worker: the batch waits behind a sleep.)
+#[test]
+fn a_batch_past_its_deadline_before_its_sub_jobs_fails_as_timed_out() {
+    let server = server();
+    let mut client = server.client();
+    client.accepted_job(r#"{"kind":"sleep","input":{"ms":200}}"#);
+    let batch = json!({
+        "kind": "batch",
+        "input": {"jobs": [{"kind": "sleep", "input": {"ms": 5}}, {"kind": "sleep", "input": {"ms": 5}}]},
+        "timeout_ms": 1
+    });
+    let status = ended(&mut client, batch);
+    assert_eq!(status["status"], "failed", "{status}");
+    assert_eq!(status["error"], "timed out after 1 ms");
+}

@@ -8,11 +8,13 @@
 use std::time::{Duration, Instant};
 use sync_shim::atomic::{AtomicU64, Ordering};
 
+// ANCHOR: clock_trait
 /// A source of the current time, as nanoseconds since some fixed start.
 pub trait Clock: Send + Sync {
     /// Nanoseconds since the clock's start. Never goes backwards.
     fn now_ns(&self) -> u64;
 }
+// ANCHOR_END: clock_trait
 
 /// The system's monotonic clock, counted from when this value was made.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +37,7 @@ impl Clock for SystemClock {
     }
 }
 
+// ANCHOR: manual_clock
 /// A clock that stands still until told to move: for tests.
 #[derive(Debug, Default)]
 pub struct ManualClock {
@@ -56,6 +59,7 @@ impl Clock for ManualClock {
         self.ns.load(Ordering::Relaxed)
     }
 }
+// ANCHOR_END: manual_clock
 
 impl<C: Clock> Clock for std::sync::Arc<C> {
     fn now_ns(&self) -> u64 {

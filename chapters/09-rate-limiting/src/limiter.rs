@@ -111,6 +111,7 @@ impl<C: Clock> Limiter<C> {
     }
     // ANCHOR_END: check
 
+    // ANCHOR: broken
     /// The broken twin of [`check`](Self::check): looks under one lock, takes under the next.
     /// Two requests can both see the last token and both take it.
     #[cfg(loom)]
@@ -136,6 +137,7 @@ impl<C: Clock> Limiter<C> {
         }
         Decision::Allowed { remaining: 0 }
     }
+    // ANCHOR_END: broken
 
     /// How many clients the table holds.
     pub fn clients(&self) -> usize {

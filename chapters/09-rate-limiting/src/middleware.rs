@@ -118,6 +118,7 @@ pub fn too_many_requests(rate: Rate, retry_in: Duration) -> Response {
 }
 // ANCHOR_END: too_many_requests
 
+// ANCHOR: too_many_clients
 /// The 503 for a new client when the table of clients is full.
 pub fn too_many_clients(retry_in: Duration) -> Response {
     let retry_after = whole_seconds_up(retry_in);
@@ -132,6 +133,7 @@ pub fn whole_seconds_up(duration: Duration) -> u64 {
     let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
     seconds.max(1)
 }
+// ANCHOR_END: too_many_clients
 
 #[cfg(test)]
 mod tests {

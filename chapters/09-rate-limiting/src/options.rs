@@ -51,8 +51,7 @@ impl Default for Options {
 }
 
 /// The flags [`Options`] reads, for `--help`.
-pub const USAGE: &str = "\
-  --addr HOST:PORT        where to listen (default 127.0.0.1:8080)
+pub const USAGE: &str = "  --addr HOST:PORT        where to listen (default 127.0.0.1:8080)
   --rate N                requests a second per client, on average (default 100)
   --burst N               requests a client may make at once (default 200)
   --max-clients N         clients the limiter tracks at once (default 65536)

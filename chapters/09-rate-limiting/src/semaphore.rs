@@ -110,6 +110,7 @@ impl Semaphore {
     }
     // ANCHOR_END: acquire
 
+    // ANCHOR: broken_try_acquire
     /// The broken twin of [`try_acquire`](Self::try_acquire): looks under one lock, takes
     /// under the next. Two callers can both see the last permit and both take it.
     #[cfg(loom)]
@@ -122,6 +123,7 @@ impl Semaphore {
         *available = available.saturating_sub(1);
         Some(self.permit())
     }
+    // ANCHOR_END: broken_try_acquire
 
     fn permit(self: &Arc<Self>) -> Permit {
         Permit {
@@ -139,6 +141,7 @@ impl Semaphore {
     }
 }
 
+// ANCHOR: broken_release
 impl Permit {
     /// The broken twin of dropping a permit: gives it back without waking a waiter.
     #[cfg(loom)]
@@ -147,6 +150,7 @@ impl Permit {
         self.silent = true;
     }
 }
+// ANCHOR_END: broken_release
 
 // ANCHOR: release
 impl Drop for Permit {

@@ -116,12 +116,14 @@ impl Bucket {
     }
     // ANCHOR_END: bucket
 
+    // ANCHOR: full_at
     /// When the bucket will be full, on the limiter's clock, if nothing more is taken. A full
     /// bucket is the same as no bucket at all: from then on, the client may be forgotten.
     pub fn full_at_ns(&self, rate: Rate) -> u64 {
         let missing = rate.capacity_ns().saturating_sub(self.level_ns);
         self.updated_ns.saturating_add(missing)
     }
+    // ANCHOR_END: full_at
 
     /// Spends a token the way a broken limiter does: after a check made under an earlier
     /// lock, without looking again. Only for the loom twin.

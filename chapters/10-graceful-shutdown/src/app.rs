@@ -31,6 +31,7 @@ pub struct Monitoring {
     rate_limited: OnceLock<Arc<AtomicU64>>,
 }
 
+// ANCHOR: gauges
 impl Monitoring {
     /// The figures read when `/metrics` is asked for.
     pub fn gauges(&self) -> Gauges {
@@ -55,6 +56,7 @@ impl Monitoring {
         }
     }
 }
+// ANCHOR_END: gauges
 
 /// The complete server, ready to be bound.
 pub struct App {

@@ -35,9 +35,10 @@ pub fn route_label(path: &str) -> &'static str {
         "/primes" => "/primes",
         "/sleep" => "/sleep",
         "/jobs" => "/jobs",
+        // An empty id (`/jobs/`, `/jobs//result`) matches no route: the router answers 404.
         _ => match path.strip_prefix("/jobs/").map(|rest| rest.split_once('/')) {
-            Some(None) => "/jobs/{id}",
-            Some(Some((_, "result"))) => "/jobs/{id}/result",
+            Some(None) if path.len() > "/jobs/".len() => "/jobs/{id}",
+            Some(Some((id, "result"))) if !id.is_empty() => "/jobs/{id}/result",
             _ => "other",
         },
     }
@@ -154,6 +155,7 @@ impl Metrics {
                     "jobserver_http_requests_total{{method=\"{method}\",route=\"{route}\",code=\"{code}\"}} {count}"
                 );
             }
+            // ANCHOR: histogram
             let name = "jobserver_http_request_duration_seconds";
             family(
                 &mut out,
@@ -182,6 +184,7 @@ impl Metrics {
                 );
                 let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", histogram.count);
             }
+            // ANCHOR_END: histogram
         }
         gauge(
             &mut out,
@@ -298,6 +301,7 @@ fn gauge(out: &mut String, name: &str, help: &str, value: usize) {
     let _ = writeln!(out, "{name} {value}");
 }
 
+// ANCHOR: thread_count
 /// The process's threads, from `/proc/self/status` (Linux); 0 where there is no such file.
 pub fn thread_count() -> usize {
     std::fs::read_to_string("/proc/self/status")
@@ -308,6 +312,7 @@ pub fn thread_count() -> usize {
         })
         .unwrap_or(0)
 }
+// ANCHOR_END: thread_count
 
 #[cfg(test)]
 mod tests {
@@ -319,7 +324,8 @@ mod tests {
         assert_eq!(route_label("/jobs/7c3f"), "/jobs/{id}");
         assert_eq!(route_label("/jobs/7c3f/result"), "/jobs/{id}/result");
         assert_eq!(route_label("/jobs/7c3f/other"), "other");
-        assert_eq!(route_label("/jobs/"), "/jobs/{id}");
+        assert_eq!(route_label("/jobs/"), "other");
+        assert_eq!(route_label("/jobs//result"), "other");
         assert_eq!(route_label("/wp-admin.php"), "other");
     }
 

@@ -7,8 +7,8 @@ use log::LevelFilter;
 use std::time::Duration;
 
 /// Chapter 10's lines of `--help`.
-pub const USAGE: &str = "\
-  --drain DURATION        on SIGINT/SIGTERM, how long jobs may take to finish before they
+pub const USAGE: &str =
+    "  --drain DURATION        on SIGINT/SIGTERM, how long jobs may take to finish before they
                           are cancelled, e.g. 30s or 500ms (default 30s)
   --log LEVEL             error, warn, info, debug or trace (default: $LOG, else info)
 ";

@@ -106,6 +106,7 @@ pub fn drain(
 }
 // ANCHOR_END: drain
 
+// ANCHOR: accounting
 impl Report {
     /// The accounting line: every accepted job, and how it ended.
     pub fn accounting(&self) -> String {
@@ -121,3 +122,4 @@ impl Report {
         )
     }
 }
+// ANCHOR_END: accounting

@@ -84,6 +84,7 @@ impl JobTally {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    // ANCHOR: count_end
     /// Counts one job's end; wakes the drain if it was the last.
     fn count_end(&self, count: impl FnOnce(&mut Tally)) {
         let settled = {
@@ -95,13 +96,16 @@ impl JobTally {
             self.settled.notify_all();
         }
     }
+    // ANCHOR_END: count_end
 
+    // ANCHOR: broken
     /// The broken twin of a job's end: counts it, and wakes nobody.
     #[cfg(loom)]
     #[doc(hidden)]
     pub fn finished_without_waking_broken(&self, status: Status) {
         record(&mut self.lock(), status);
     }
+    // ANCHOR_END: broken
 }
 
 // ANCHOR: events

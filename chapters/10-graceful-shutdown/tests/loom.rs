@@ -39,6 +39,7 @@ fn last_job_wakes_the_drain(finish: Finish) {
 }
 // ANCHOR_END: model
 
+// ANCHOR: loom_tests
 #[test]
 fn the_last_job_to_end_wakes_the_drain() {
     model::check(|| last_job_wakes_the_drain(|tally, status| tally.finished(status)));
@@ -55,3 +56,4 @@ fn loom_catches_the_drain_left_asleep() {
     let output = model::assert_model_fails("broken_finish_without_waking", "deadlock");
     println!("{output}");
 }
+// ANCHOR_END: loom_tests

@@ -130,6 +130,7 @@ fn long_poll(addr: SocketAddr, id: &str) -> Client {
 }
 
 // ANCHOR: drain_test
+// ANCHOR: drain_test_before
 #[test]
 fn sigterm_drains_finishes_short_jobs_cancels_long_ones_and_answers_everyone() {
     let server = Server::start(&["--drain", "2s", "--workers", "2"]);
@@ -149,7 +150,9 @@ fn sigterm_drains_finishes_short_jobs_cancels_long_ones_and_answers_everyone() {
         TcpStream::connect(server.addr).is_err(),
         "the listener is closed"
     );
+    // ANCHOR_END: drain_test_before
 
+    // ANCHOR: drain_test_after
     let short_answer = short_poll.read_answer();
     assert_eq!(short_answer.status, 200, "the short job finished");
     assert_eq!(short_answer.json()["result"]["slept_ms"], 300);
@@ -175,6 +178,7 @@ fn sigterm_drains_finishes_short_jobs_cancels_long_ones_and_answers_everyone() {
     );
     assert_eq!(server.exit_code(), Some(0));
 }
+// ANCHOR_END: drain_test_after
 // ANCHOR_END: drain_test
 
 #[test]

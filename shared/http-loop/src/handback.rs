@@ -144,6 +144,7 @@ impl<T, W: Wake> Handback<T, W> {
     }
     // ANCHOR_END: stop
 
+    // ANCHOR: request_drain
     /// Asks the loop to drain (chapter 10): the same protocol as a stop, through the same
     /// `raise`, and so checked by the same loom model.
     pub fn request_drain(&self) {
@@ -154,6 +155,7 @@ impl<T, W: Wake> Handback<T, W> {
     pub fn drain_requested(&self) -> bool {
         self.drain_requested.load(Ordering::Acquire)
     }
+    // ANCHOR_END: request_drain
 
     /// The broken twin of [`request_stop`](Self::request_stop): wakes first, sets the flag after.
     #[cfg(loom)]

@@ -7,6 +7,7 @@
 use crate::request::{Method, Request};
 use std::time::Duration;
 
+// ANCHOR: observe
 /// One answer the loop wrote.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Answered {
@@ -35,3 +36,4 @@ pub trait Observe: Send + Sync + 'static {
     /// How many connections are open, after a turn of the loop.
     fn open_connections(&self, open: usize);
 }
+// ANCHOR_END: observe
