@@ -1,22 +1,26 @@
 //! Expensive jobs under a semaphore: a `primes` or `wordfreq` job runs only with a permit.
 //!
-//! The permit is taken in one of two ways, the two the semaphore offers:
+//! The two ways to wait the semaphore offers, each where it belongs:
 //!
-//! - **At the door.** When a client submits the job, [`Work::admit`] tries for a permit on
-//!   the loop thread. None free: the client hears 503 `busy` with `Retry-After` at once,
-//!   rather than waiting in a queue behind work that will take seconds. The permit travels
-//!   with the job and is given back when the job ends — or, if it never runs, when it is
-//!   dropped.
-//! - **Inside accepted work.** A sub-job of a `batch` was never at the door: the batch was
-//!   accepted as a whole. It waits for its permit, but only as long as the batch's context
-//!   allows — its timeout, a `DELETE`, a shutdown.
+//! - **At the door, a look.** When a client submits the job, [`Work::admit`] looks for a free
+//!   permit, on the loop thread. None free: the client hears 503 `busy` with `Retry-After` at
+//!   once, rather than queueing behind work that will take seconds.
+//! - **At the start, a wait.** A worker that starts the job waits for a permit in
+//!   [`Semaphore::acquire`], no longer than the job's context allows — its timeout, a
+//!   `DELETE`, a shutdown — and holds it until the job ends, however it ends. A sub-job of a
+//!   `batch`, which never came through the door, waits the same way.
+//!
+//! Why the door only looks: a permit taken at the door and held while the job waits in the
+//! queue can deadlock the server. A batch running on the only job worker waits for a permit
+//! for its sub-job; the permit is held by a job queued behind the batch, which needs that
+//! worker to run. Here, permits are held only by work that runs — and running work ends.
 
-use crate::semaphore::{Permit, Semaphore};
+use crate::semaphore::Semaphore;
 use ch03_context::Context;
 use ch05_job_status::{Busy, JobError, Kinds, Work};
 use serde_json::Value;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// The kinds that take a permit: each fans out over every core.
 pub const EXPENSIVE_KINDS: [&str; 2] = ["primes", "wordfreq"];
@@ -26,8 +30,6 @@ pub const EXPENSIVE_KINDS: [&str; 2] = ["primes", "wordfreq"];
 pub struct Gated {
     work: Box<dyn Work>,
     permits: Arc<Semaphore>,
-    /// The permit taken at the door, if the job came through it.
-    admitted: Mutex<Option<Permit>>,
 }
 
 impl Work for Gated {
@@ -36,36 +38,24 @@ impl Work for Gated {
     }
 
     fn admit(&self) -> Result<(), Busy> {
-        let permit = self.permits.try_acquire().ok_or_else(|| Busy {
+        if self.permits.available() > 0 {
+            return Ok(());
+        }
+        Err(Busy {
             message: format!(
-                "all {} permits for expensive jobs (primes, wordfreq) are taken; try again",
+                "all {} permits for expensive jobs (primes, wordfreq) are in use; try again",
                 self.permits.permits()
             ),
             retry_after_s: 1,
-        })?;
-        *self.slot() = Some(permit);
-        Ok(())
+        })
     }
 
     fn run(&self, ctx: &Context) -> Result<Value, JobError> {
-        let admitted = self.slot().take();
-        let _permit = match admitted {
-            Some(permit) => permit,
-            None => self.permits.acquire(ctx)?,
-        };
+        let _permit = self.permits.acquire(ctx)?;
         self.work.run(ctx)
     } // the permit is given back here, however the work ended — a panic included
 }
 // ANCHOR_END: gated
-
-impl Gated {
-    fn slot(&self) -> std::sync::MutexGuard<'_, Option<Permit>> {
-        // Only ever held to move the permit in or out: a poisoned lock still holds a value.
-        self.admitted
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
 
 impl fmt::Debug for Gated {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,7 +74,6 @@ pub fn gate_expensive_kinds(mut kinds: Kinds, permits: &Arc<Semaphore>) -> Kinds
             Box::new(Gated {
                 work,
                 permits: Arc::clone(&permits),
-                admitted: Mutex::new(None),
             })
         });
     }

@@ -8,7 +8,7 @@
 //! | `limiter.rs` | a bucket per client in a bounded table (loom-checked) |
 //! | `middleware.rs` | the limiter in front of the routes: 429, `Retry-After`, `RateLimit` fields |
 //! | `semaphore.rs` | `try_acquire` and `acquire(ctx)`: Go's buffered-channel semaphore (loom-checked) |
-//! | `gate.rs` | expensive jobs take a permit: at the door (503 `busy`) or, inside a batch, waiting |
+//! | `gate.rs` | expensive jobs: refused at the door when no permit is free (503 `busy`), run holding one |
 //! | `options.rs` | the command line of chapters 9 and 10 |
 //! | `examples/limits.rs` | a bucket, the table and the semaphore, without HTTP |
 
@@ -64,10 +64,22 @@ pub fn limit(router: Router, options: &Options) -> RateLimited<Router> {
 ///
 /// When the operating system refuses a worker thread.
 pub fn app(requests: RequestPool, options: &Options) -> std::io::Result<RateLimited<Router>> {
-    let permits = Semaphore::new(options.expensive);
-    let kinds = job_kinds(options.workers, &permits)?;
+    app_with_permits(requests, options, &Semaphore::new(options.expensive))
+}
+// ANCHOR_END: app
+
+/// [`app`], with the expensive jobs under `permits` (which a test can hold).
+///
+/// # Errors
+///
+/// When the operating system refuses a worker thread.
+pub fn app_with_permits(
+    requests: RequestPool,
+    options: &Options,
+    permits: &Arc<Semaphore>,
+) -> std::io::Result<RateLimited<Router>> {
+    let kinds = job_kinds(options.workers, permits)?;
     let jobs = Jobs::with_kinds(kinds, options.store_config(), options.pool())?;
     let router = add_routes(ch04_timeouts::router(requests), Arc::new(jobs));
     Ok(limit(router, options))
 }
-// ANCHOR_END: app

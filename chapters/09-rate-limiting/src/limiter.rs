@@ -92,7 +92,7 @@ impl<C: Clock> Limiter<C> {
     /// taking are one step under the table's lock: two requests can never both take the last
     /// token (the loom model's point, and its broken twin's failure).
     pub fn check(&self, client: IpAddr) -> Decision {
-        let now = self.clock.now_ns(); // read before the lock: not a system call held under it
+        let now = self.clock.now_ns(); // read before the lock: the lock is held for the table only
         let mut table = self.lock();
         if let Some(bucket) = table.buckets.get_mut(&client) {
             return decide(bucket.try_take(self.rate, now));

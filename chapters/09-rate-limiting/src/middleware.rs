@@ -79,15 +79,19 @@ impl<H> RateLimited<H> {
 
 // ANCHOR: client_of
 /// The address a request is limited under: the peer, or — when the peer is a trusted proxy —
-/// the last valid address of its `X-Forwarded-For`.
+/// the last address of its last `X-Forwarded-For` line, if that is an address.
 pub fn client_of(request: &Request, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
     let peer = request.peer()?;
     if !trusted_proxies.contains(&peer) {
         return Some(peer);
     }
+    // The last address of the last line: a proxy appends to the header, or adds a line of its
+    // own after the client's — either way, what it wrote comes last.
     let forwarded = request
-        .header("x-forwarded-for")
-        .and_then(|value| std::str::from_utf8(value).ok())
+        .headers()
+        .iter()
+        .rfind(|header| header.name.eq_ignore_ascii_case("x-forwarded-for"))
+        .and_then(|header| std::str::from_utf8(&header.value).ok())
         .and_then(|value| value.rsplit(',').next())
         .and_then(|last| last.trim().parse().ok());
     Some(forwarded.unwrap_or(peer))

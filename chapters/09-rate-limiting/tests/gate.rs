@@ -15,28 +15,47 @@ fn primes(kinds: &Kinds) -> Box<dyn ch05_job_status::Work> {
 }
 
 #[test]
-fn a_permit_taken_at_the_door_is_given_back_when_the_job_ends() {
+fn the_door_refuses_while_no_permit_is_free_and_a_run_holds_one_until_it_ends() {
     let permits = Semaphore::new(1);
     let kinds = gate_expensive_kinds(Kinds::basic(), &permits);
+    let held = permits.try_acquire().expect("the one permit");
+    let busy = primes(&kinds).admit().expect_err("no permit is free");
+    assert_eq!(busy.retry_after_s, 1);
+    drop(held);
     let job = primes(&kinds);
-    job.admit().expect("the one permit");
-    assert_eq!(permits.available(), 0);
-    assert!(primes(&kinds).admit().is_err(), "no second");
+    job.admit().expect("a permit is free");
+    assert_eq!(
+        permits.available(),
+        1,
+        "the door only looks: a queued job holds nothing"
+    );
     let result = job
         .run(&Context::background())
-        .expect("it runs with its permit");
+        .expect("it runs with a permit");
     assert_eq!(result["primes"], 168);
     assert_eq!(permits.available(), 1, "given back as the job ended");
 }
 
+/// The deadlock the door's look avoids: one job worker runs a batch whose sub-job waits for a
+/// permit. Were permits taken at the door, a job queued behind the batch could hold the only
+/// one, and neither would ever run. Here the sub-job gets the permit, because only running
+/// work holds one.
 #[test]
-fn a_job_never_run_gives_its_permit_back_when_dropped() {
+fn a_job_admitted_at_the_door_holds_no_permit_a_batch_needs() {
     let permits = Semaphore::new(1);
-    let kinds = gate_expensive_kinds(Kinds::basic(), &permits);
-    let job = primes(&kinds);
-    job.admit().expect("the permit");
-    drop(job); // the queue was full, say
-    assert_eq!(permits.available(), 1);
+    let kinds = ch08_errors::with_error_kinds(gate_expensive_kinds(Kinds::basic(), &permits));
+    let queued = primes(&kinds);
+    queued
+        .admit()
+        .expect("admitted, and queued behind the batch");
+    let input = json!({"jobs": [{"kind": "primes", "input": {"limit": 1000}}]});
+    let batch = kinds
+        .parse_work("batch", input.as_object().expect("an object"))
+        .expect("valid");
+    let (ctx, _cancel) = Context::background().with_timeout(Duration::from_secs(10));
+    let result = batch.run(&ctx).expect("the batch's sub-job got the permit");
+    assert_eq!(result["results"][0]["primes"], 168);
+    drop(queued);
 }
 
 #[test]
