@@ -161,8 +161,9 @@ impl WaiterId {
 
 // ANCHOR: events
 /// Hears of every job the store takes in and every job that ends: chapter 10 counts them, to
-/// know when a drain is over and to account for every job at exit. Called outside the
-/// store's locks, on whichever thread made the change.
+/// know when a drain is over and to account for every job at exit. Called on whichever thread
+/// made the change: `accepted` under the job's shard lock (so that nothing about a job is heard
+/// before its acceptance), the others after it — so none may call back into the store.
 pub trait JobEvents: Send + Sync {
     /// A job was stored, `pending`.
     fn accepted(&self);
@@ -244,7 +245,8 @@ impl JobStore {
                 finished_at: None,
             },
         );
-        drop(shard);
+        // Told under the lock: a transition of this job (which tells `finished` after its own
+        // lock) cannot be heard before its acceptance.
         if let Some(events) = &self.events {
             events.accepted();
         }
@@ -255,7 +257,10 @@ impl JobStore {
     /// Forgets a job that never ran (its submission was refused after all).
     pub fn remove(&self, id: JobId) {
         let removed = self.write(id).jobs.remove(&id);
-        if let (Some(events), Some(_)) = (&self.events, removed) {
+        // A job cancelled meanwhile (a drain's deadline) was told `finished` already: it stays
+        // counted as accepted and cancelled.
+        let unfinished = removed.is_some_and(|record| !record.status.is_finished());
+        if let (Some(events), true) = (&self.events, unfinished) {
             events.withdrawn();
         }
     }

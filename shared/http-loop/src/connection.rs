@@ -417,9 +417,9 @@ impl Connection {
     }
 
     // ANCHOR: drain
-    /// The server is draining (chapter 10): an idle connection closes now; one with requests
-    /// in flight gives its newest request's answer `Connection: close` and takes no more; one
-    /// in the middle of receiving a request lets that request be its last.
+    /// The server is draining (chapter 10): an idle connection closes now (a lingering close);
+    /// one with requests in flight gives its newest request's answer `Connection: close` and
+    /// takes no more; one in the middle of receiving a request lets that request be its last.
     pub(crate) fn drain(&mut self) -> Next {
         self.draining = true;
         if self.finishing || self.lingering_since.is_some() {
@@ -432,12 +432,12 @@ impl Connection {
         if !self.input.is_empty() {
             return Next::Keep; // a request is arriving: `dispatch` makes it the last
         }
-        if self.wants_write() {
-            // The last answer is still going out: close once it is written.
-            self.finishing = true;
-            return Next::Keep;
-        }
-        Next::Close
+        // Idle. Close the way every closing connection does: our side now, then a lingering
+        // read, so that a request already on the wire is read and dropped rather than met with
+        // a reset. (With an answer still going out, the close waits until it is written.)
+        self.pipeline.make_last();
+        self.finishing = true;
+        Next::Keep
     }
     // ANCHOR_END: drain
 
