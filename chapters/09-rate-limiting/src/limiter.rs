@@ -2,9 +2,9 @@
 //!
 //! Every request asks [`Limiter::check`] with its client's address. The table maps addresses
 //! to buckets under one mutex: a check is a hash lookup and a few additions, so the lock is
-//! held for well under a microsecond. (Today one event-loop thread calls it; the limiter is
-//! shared state all the same — `Sync`, behind an `Arc` — and correct from any number of
-//! threads, which its loom model checks.)
+//! held for well under a microsecond — except during a sweep of a full table, which walks it.
+//! (Today one event-loop thread calls it; the limiter is shared state all the same — `Sync`,
+//! behind an `Arc` — and correct from any number of threads, which its loom models check.)
 //!
 //! **The bound.** A client that sends one request costs a bucket. A flood from many
 //! addresses — a botnet, or one host with a /64 of IPv6 — must not grow the table without

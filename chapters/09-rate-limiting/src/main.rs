@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         println!("try (each client may send {burst} requests at once, then {rate} a second):");
         println!(
             "  for i in $(seq {}); do curl -s -o /dev/null -w '%{{http_code}} ' http://{addr}/health; done; echo",
-            burst + 3
+            burst.saturating_add(3)
         );
         println!("      # {burst} × 200, then 429s");
         println!(

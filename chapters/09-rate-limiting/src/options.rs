@@ -54,12 +54,13 @@ impl Default for Options {
 pub const USAGE: &str = "  --addr HOST:PORT        where to listen (default 127.0.0.1:8080)
   --rate N                requests a second per client, on average (default 100)
   --burst N               requests a client may make at once (default 200)
-  --max-clients N         clients the limiter tracks at once (default 65536)
+  --max-clients N         clients the limiter tracks at once (default 65536, at most 10^7)
   --trusted-proxy IP      believe X-Forwarded-For from this proxy (repeatable)
-  --expensive N           expensive jobs (primes, wordfreq) running at once (default: cores)
-  --workers N             job workers (default: cores)
-  --queue N               jobs waiting for a worker, at most (default 64)
-  --store N               jobs remembered, finished or not (default 10000)
+  --expensive N           expensive jobs (primes, wordfreq) running at once (default: cores,
+                          at most 1024)
+  --workers N             job workers (default: cores, at most 1024)
+  --queue N               jobs waiting for a worker, at most (default 64, at most 10^6)
+  --store N               jobs remembered, finished or not (default 10000, at most 10^7)
   --help                  this text";
 
 impl Options {
@@ -118,7 +119,7 @@ impl Options {
                 "addr" => options.addr = resolve(&parser.value()?.string()?)?,
                 "rate" => options.rate = positive(&flag, &mut parser)?,
                 "burst" => options.burst = positive(&flag, &mut parser)?,
-                "max-clients" => options.max_clients = positive(&flag, &mut parser)?,
+                "max-clients" => options.max_clients = bounded(&flag, &mut parser, 10_000_000)?,
                 "trusted-proxy" => {
                     let ip = parser.value()?.string()?;
                     let ip = ip
@@ -126,10 +127,10 @@ impl Options {
                         .map_err(|_| format!("--trusted-proxy {ip:?}: not an IP address"))?;
                     options.trusted_proxies.push(ip);
                 }
-                "expensive" => options.expensive = positive(&flag, &mut parser)?,
-                "workers" => options.workers = positive(&flag, &mut parser)?,
-                "queue" => options.queue = positive(&flag, &mut parser)?,
-                "store" => options.store = positive(&flag, &mut parser)?,
+                "expensive" => options.expensive = bounded(&flag, &mut parser, 1024)?,
+                "workers" => options.workers = bounded(&flag, &mut parser, 1024)?,
+                "queue" => options.queue = bounded(&flag, &mut parser, 1_000_000)?,
+                "store" => options.store = bounded(&flag, &mut parser, 10_000_000)?,
                 _ => {
                     if !extra(&flag, &mut parser)? {
                         return Err(format!("unknown flag --{flag} (try --help)").into());
@@ -167,6 +168,16 @@ fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(
         Ok(value) if value >= T::from(1) => Ok(value),
         _ => Err(format!("--{flag} {text:?}: expected a whole number of at least 1").into()),
     }
+}
+
+/// A whole number from 1 to `max`: the sizes allocate up front (a queue, a store's maps, a
+/// thread per worker), and a typo of a few digits must be an error, not an abort.
+fn bounded(flag: &str, parser: &mut lexopt::Parser, max: usize) -> Result<usize, lexopt::Error> {
+    let value: usize = positive(flag, parser)?;
+    if value > max {
+        return Err(format!("--{flag} {value}: at most {max}").into());
+    }
+    Ok(value)
 }
 
 fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
@@ -230,6 +241,8 @@ mod tests {
             &["--burst", "-1"],
             &["--trusted-proxy", "proxy"],
             &["--drain", "5s"],
+            &["--queue", "18446744073709551615"],
+            &["--store", "4000000000"],
         ] {
             let error = parse(bad).expect_err("refused").to_string();
             assert!(error.contains(bad[0].trim_start_matches('-')), "{error}");

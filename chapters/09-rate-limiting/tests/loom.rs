@@ -42,6 +42,43 @@ fn the_last_token_is_spent_once() {
     model::check(|| last_token_spent_once(Limiter::check));
 }
 
+/// The same race for a client the table knows already (a burst of 2, one token spent before
+/// the two requests): the path through an existing bucket, not the one that inserts it.
+fn last_token_of_a_known_client_spent_once(check: Check) {
+    let rate = Rate::every(Duration::from_secs(1), 2);
+    let limiter = Arc::new(Limiter::with_clock(rate, 8, ManualClock::default()));
+    let client = IpAddr::from([10, 0, 0, 1]);
+    assert!(matches!(check(&limiter, client), Decision::Allowed { .. }));
+    let other = {
+        let limiter = Arc::clone(&limiter);
+        thread::spawn(move || check(&limiter, client))
+    };
+    let mine = check(&limiter, client);
+    let theirs = other.join().expect("the other request ends");
+    let allowed = [mine, theirs]
+        .iter()
+        .filter(|decision| matches!(decision, Decision::Allowed { .. }))
+        .count();
+    assert_eq!(allowed, 1, "the last token was spent {allowed} times");
+}
+
+#[test]
+fn the_last_token_of_a_known_client_is_spent_once() {
+    model::check(|| last_token_of_a_known_client_spent_once(Limiter::check));
+}
+
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_known_clients_token_spent_twice`"]
+fn broken_check_then_take_known_client() {
+    model::check(|| last_token_of_a_known_client_spent_once(Limiter::check_then_take_broken));
+}
+
+#[test]
+fn loom_catches_a_known_clients_token_spent_twice() {
+    let output = model::assert_model_fails("broken_check_then_take_known_client", "spent 2 times");
+    println!("{output}");
+}
+
 #[test]
 #[ignore = "fails on purpose; run by `loom_catches_the_token_spent_twice`"]
 fn broken_check_then_take() {

@@ -5,7 +5,7 @@ use crate::metrics::{Gauges, Metrics, thread_count};
 use crate::shutdown::Shutdown;
 use crate::tally::JobTally;
 use ch03_context::RequestPool;
-use ch05_job_status::{JobStore, Jobs, Status, add_routes};
+use ch05_job_status::{JobStore, Jobs, add_routes};
 use ch09_rate_limiting::{Options, RateLimited, Semaphore, job_kinds, limit};
 use http_loop::{Method, Reply, Response, Router};
 use std::io;
@@ -128,8 +128,3 @@ pub fn monitoring_routes(router: Router, monitoring: &Arc<Monitoring>) -> Router
         })
 }
 // ANCHOR_END: routes
-
-/// `Status::ALL`'s names, for tests and the accounting.
-pub fn status_names() -> [&'static str; 5] {
-    Status::ALL.map(Status::as_str)
-}

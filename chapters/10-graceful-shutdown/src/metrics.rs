@@ -147,7 +147,7 @@ impl Metrics {
                 &mut out,
                 "jobserver_http_requests_total",
                 "counter",
-                "Answers, by method, route and status code.",
+                "Answers to requests that reached a route handler, by method, route and status code (the HTTP layer's own refusals are not counted).",
             );
             for ((method, route, code), count) in &counts.requests {
                 let _ = writeln!(

@@ -28,8 +28,9 @@ use std::time::{Duration, Instant};
 /// The drain deadline unless `--drain` says otherwise.
 pub const DEFAULT_DRAIN: Duration = Duration::from_secs(30);
 
-/// After the jobs are settled, how long the connections get to write their last answers
-/// (the long polls the deadline's cancellations just answered, among them).
+/// How long past the drain deadline the connections may take to write their last answers (the
+/// long polls the deadline's cancellations just answered, among them). Connections that finish
+/// sooner end the wait sooner.
 pub const LAST_ANSWERS: Duration = Duration::from_secs(2);
 
 /// The error a job cancelled at the drain deadline is marked with.
@@ -71,8 +72,8 @@ pub struct Report {
 }
 
 // ANCHOR: drain
-/// Drains `server` and the jobs of `monitoring` by `deadline`, then stops the loop. The loop
-/// must already be draining (a signal, or [`RunningServer::drain`]).
+/// Drains `server` and the jobs of `monitoring` by `deadline`, then stops the loop. A signal
+/// has usually started the loop's drain already; asking again is harmless.
 ///
 /// # Errors
 ///
@@ -83,6 +84,7 @@ pub fn drain(
     deadline: Instant,
 ) -> io::Result<Report> {
     let started = Instant::now();
+    server.drain();
     monitoring.jobs.pool().close(); // queued jobs still run; new ones are refused
     let settled = monitoring.tally.wait_settled(Some(deadline));
     let cancelled_at_deadline = if settled {

@@ -2,7 +2,9 @@
 //! open. Chapter 10's metrics are built on it; a server without an observer pays nothing.
 //!
 //! The loop calls the observer on its own thread, so an observer must be quick and must not
-//! block: count into atomics, and do the formatting when `/metrics` is asked for.
+//! block: count (into atomics, or under a lock nobody holds for long), and do the formatting
+//! when `/metrics` is asked for. Only requests that reach the handler are observed: the loop's
+//! own refusals (400, 408, 413, 431, 501, a 503 beyond the connection limit) are not.
 
 use crate::request::{Method, Request};
 use std::time::Duration;
