@@ -4,12 +4,18 @@
 //! socket became readable or writable, an answer came back, a deadline fell due — and `drive`
 //! does everything that has become possible, in one order:
 //!
-//! 1. **read** until the kernel says `WouldBlock` (mio is edge-triggered: an event is reported
-//!    once per change, so stopping early would leave bytes nobody will ever be told about);
+//! 1. **read** until the socket is empty: the kernel says `WouldBlock`, or on Linux a read
+//!    comes back short (mio is edge-triggered: an event is reported once per change, so
+//!    stopping early would leave bytes nobody will ever be told about);
 //! 2. **parse and dispatch** every complete request in the input, up to `max_pipelined` at once;
 //! 3. **flush** the answers that are next in request order into the output buffer;
 //! 4. **write** until the output is empty or the kernel says `WouldBlock`;
 //! 5. decide whether the connection lives on, and until when (its [deadline](Connection::deadline)).
+//!
+//! A short read — fewer bytes than the buffer had room for — proves the socket empty on Linux,
+//! so the `read` that would only say `WouldBlock` is skipped: one system call in three for a
+//! keep-alive request (see [`SHORT_READ_EMPTIES`], and the book's appendix C, where a profile
+//! found that call).
 //!
 //! Reading stops early only when the input buffer is full (a client pipelining faster than its
 //! requests are answered). The connection then remembers that unread bytes may be waiting
@@ -29,6 +35,27 @@ use std::net::{IpAddr, Shutdown};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Instant;
+
+// ANCHOR: short_read_empties
+/// Whether a short read proves that the socket's receive buffer is empty, so that bytes arriving
+/// later will raise a new event. epoll(7) says so for stream sockets ("if you call read(2) by
+/// asking to read a certain amount of data and read(2) returns a lower number of bytes, you can
+/// be sure of having exhausted the read I/O space"), and mio uses epoll on Linux and Android —
+/// with `EPOLLRDHUP`, so that an event also says when it reports the end of the stream (see
+/// `end_reported`). Elsewhere the connection keeps to the plain rule and reads until
+/// `WouldBlock`: mio's emulation of edge-triggered events on Windows re-arms a socket only
+/// when it sees one, and mio promises no more on any platform.
+///
+/// The one exception is TCP's urgent data: a read stops at the urgent mark with bytes still
+/// behind it. A client that sends urgent data in a request (no HTTP client does) waits for the
+/// header-read timeout and is answered 408 — its own connection, and no longer than a client
+/// sending slowly could hold one anyway.
+#[allow(unexpected_cfgs)] // mio's own cfg: with it, mio polls with poll(2), not epoll
+const SHORT_READ_EMPTIES: bool = cfg!(all(
+    any(target_os = "linux", target_os = "android"),
+    not(mio_unsupported_force_poll_poll)
+));
+// ANCHOR_END: short_read_empties
 
 /// What the event loop lends a connection while driving it.
 pub(crate) struct Context<'a> {
@@ -82,6 +109,9 @@ pub(crate) struct Connection {
     request_started: Option<Instant>,
     /// Whether unread bytes may be waiting in the socket (see the module documentation).
     read_ready: bool,
+    /// An event reported the end of the client's stream, or an error. Neither is reported
+    /// twice, so from then on reading goes on past a short read, until `read` says it too.
+    end_reported: bool,
     /// The client has shut down its sending side: `read` returned 0.
     peer_closed: bool,
     /// Requests being handled, and answers waiting for their turn.
@@ -121,6 +151,7 @@ impl Connection {
             request_started: None,
             // Bytes may have arrived before the socket was registered.
             read_ready: true,
+            end_reported: false,
             peer_closed: false,
             pipeline: Pipeline::default(),
             output: Vec::new(),
@@ -157,9 +188,11 @@ impl Connection {
         &mut self.socket
     }
 
-    /// The socket reported readiness to read (or an error or hang-up, which `read` reports).
-    pub(crate) fn mark_readable(&mut self) {
+    /// The socket reported readiness to read, and whether it reported the end of the client's
+    /// stream or an error too (both of which `read` then reports).
+    pub(crate) fn mark_readable(&mut self, end_reported: bool) {
         self.read_ready = true;
+        self.end_reported |= end_reported;
     }
 
     /// Puts an answer that came back from another thread in its place.
@@ -236,7 +269,7 @@ impl Connection {
     }
 
     // ANCHOR: read
-    /// Reads until `WouldBlock`, end of stream, or a full input buffer.
+    /// Reads until `WouldBlock`, a short read (on Linux), end of stream, or a full input buffer.
     fn read(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         let lingering = self.lingering_since.is_some();
         while lingering || !self.input_full(cx.config) {
@@ -252,6 +285,16 @@ impl Connection {
                         self.input.extend_from_slice(&cx.scratch[..n]);
                         self.request_started.get_or_insert(cx.now);
                     }
+                    // ANCHOR: short_read
+                    // Fewer bytes than `scratch` holds: the socket is empty now, and whatever
+                    // arrives next raises a new event, so the `read` that would only say
+                    // `WouldBlock` is not needed. An end of stream or an error already
+                    // reported will not be reported again: then read on until `read` says so.
+                    if SHORT_READ_EMPTIES && n < cx.scratch.len() && !self.end_reported {
+                        self.read_ready = false;
+                        return Ok(());
+                    }
+                    // ANCHOR_END: short_read
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     self.read_ready = false;

@@ -200,8 +200,9 @@ impl EventLoop {
                         let Some((key, connection)) = self.connections.get_by_index(index) else {
                             continue;
                         };
-                        if event.is_readable() || event.is_read_closed() || event.is_error() {
-                            connection.mark_readable();
+                        let end_reported = event.is_read_closed() || event.is_error();
+                        if event.is_readable() || end_reported {
+                            connection.mark_readable(end_reported);
                         }
                         self.drive(key, now);
                     }
