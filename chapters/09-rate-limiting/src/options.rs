@@ -6,9 +6,9 @@
 
 use ch02_worker_pool::PoolSize;
 use ch05_job_status::StoreConfig;
-use http_loop::cli::DEFAULT_ADDR;
+use http_loop::cli;
 use lexopt::ValueExt;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr};
 
 /// What the command line asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -116,7 +116,7 @@ impl Options {
             };
             match flag.as_str() {
                 "help" => return Ok(None),
-                "addr" => options.addr = resolve(&parser.value()?.string()?)?,
+                "addr" => options.addr = cli::resolve(&parser.value()?.string()?)?,
                 "rate" => options.rate = positive(&flag, &mut parser)?,
                 "burst" => options.burst = positive(&flag, &mut parser)?,
                 "max-clients" => options.max_clients = bounded(&flag, &mut parser, 10_000_000)?,
@@ -178,14 +178,6 @@ fn bounded(flag: &str, parser: &mut lexopt::Parser, max: usize) -> Result<usize,
         return Err(format!("--{flag} {value}: at most {max}").into());
     }
     Ok(value)
-}
-
-fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
-    let invalid = || format!("--addr {text:?}: expected HOST:PORT, e.g. {DEFAULT_ADDR}");
-    text.to_socket_addrs()
-        .map_err(|_| invalid())?
-        .next()
-        .ok_or_else(|| invalid().into())
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ fn program() -> String {
 
 /// The address `HOST:PORT` names: an IP address as it is, a host name (`localhost:9000`) by
 /// the system's resolver, first answer first.
-fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
+pub fn resolve(text: &str) -> Result<SocketAddr, lexopt::Error> {
     let invalid = |why: String| lexopt::Error::from(format!("--addr {text:?}: {why}"));
     let mut addrs = text.to_socket_addrs().map_err(|error| {
         invalid(format!(
