@@ -13,7 +13,8 @@ use test_support::{Client, FAILURE_GUARD};
 
 /// The server, started as a child process.
 struct Server {
-    child: Child,
+    /// The process, until `exit_code` takes it to wait for it.
+    child: Option<Child>,
     addr: SocketAddr,
     /// Its log, line by line, as it writes them.
     log: mpsc::Receiver<String>,
@@ -35,6 +36,8 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("the binary starts");
+        // Only the first line is read; the pipe then closes, and the server must live on
+        // (its banner ignores a closed stdout).
         let stdout = child.stdout.take().expect("piped");
         let mut first = String::new();
         BufReader::new(stdout)
@@ -53,11 +56,20 @@ impl Server {
                 let _ = line_tx.send(line);
             }
         });
-        Server { child, addr, log }
+        Server {
+            child: Some(child),
+            addr,
+            log,
+        }
+    }
+
+    fn pid(&self) -> Pid {
+        let child = self.child.as_ref().expect("the server is running");
+        Pid::from_raw(i32::try_from(child.id()).expect("a pid"))
     }
 
     fn signal(&self, signal: Signal) {
-        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("a pid"));
+        let pid = self.pid();
         kill(pid, signal).expect("the signal is sent");
     }
 
@@ -78,18 +90,23 @@ impl Server {
         }
     }
 
-    /// Waits for the process to exit; its exit code.
+    /// Waits for the process to exit; its exit code. `Child::wait` cannot time out, so a
+    /// thread waits and the test waits for the thread, with the guard.
     fn exit_code(mut self) -> Option<i32> {
-        let deadline = Instant::now() + FAILURE_GUARD;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
-                return status.code();
+        let pid = self.pid();
+        let mut child = self.child.take().expect("the server is running");
+        let (exited_tx, exited) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = exited_tx.send(child.wait().map(|status| status.code()));
+        });
+        match exited.recv_timeout(FAILURE_GUARD) {
+            Ok(status) => status.expect("the child can be waited for"),
+            Err(_) => {
+                // Not yet reaped (the thread still waits for it): the pid is still this child.
+                let _ = kill(pid, Signal::SIGKILL);
+                panic!("the server did not exit within {FAILURE_GUARD:?}");
             }
-            // Waiting for a child process to exit: try_wait cannot block with a timeout.
-            std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = self.child.kill();
-        panic!("the server did not exit within {FAILURE_GUARD:?}");
     }
 
     /// Waits until `/metrics` shows `line` (a metric and its value): the server has reached
@@ -111,8 +128,11 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// A test that fails part-way leaves no server behind.
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+        }
     }
 }
 
