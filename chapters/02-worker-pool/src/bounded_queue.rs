@@ -20,7 +20,12 @@
 //! the lost wake-up that a `notify_one` in `close` causes: see `tests/loom.rs`.
 
 use std::collections::VecDeque;
+use sync_shim::atomic::{AtomicUsize, Ordering};
 use sync_shim::{Condvar, Mutex, MutexGuard};
+
+/// [`BoundedQueue::push_batch`] on a closed queue.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Closed;
 
 /// Why [`BoundedQueue::try_push`] did not take an item. Either way the item comes back.
 #[derive(Debug, PartialEq, Eq)]
@@ -29,6 +34,18 @@ pub enum PushError<T> {
     Full(T),
     /// The queue was closed.
     Closed(T),
+}
+
+/// Which of `pop`'s duties a broken twin leaves out (`Flaw::None` in the real `pop`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flaw {
+    None,
+    #[cfg_attr(not(loom), allow(dead_code))]
+    ForgetsProducer,
+    #[cfg_attr(not(loom), allow(dead_code))]
+    NoHelper,
+    #[cfg_attr(not(loom), allow(dead_code))]
+    KeepsWaking,
 }
 
 // ANCHOR: state
@@ -40,6 +57,10 @@ struct State<T> {
     idle: usize,
     /// Producers asleep in `push`, waiting for room; a pop with none skips the wake-up.
     blocked: usize,
+    /// A worker has been woken and has not run yet. A second wake-up now would only find the
+    /// items the first will take, so none is made (see [`claim_wake`](BoundedQueue::claim_wake));
+    /// the next worker to wake clears it.
+    waking: bool,
 }
 
 /// A many-producer, many-consumer queue of at most `capacity` items.
@@ -50,6 +71,10 @@ pub struct BoundedQueue<T> {
     /// Signalled when an item leaves or the queue closes.
     not_full: Condvar,
     capacity: usize,
+    /// `items.len()`, stored under the lock at every change and read without it: the event
+    /// loop counts the room left for each job it accepts, and must not take the workers' lock
+    /// to do it (see `WorkerPool::stage`).
+    len: AtomicUsize,
 }
 // ANCHOR_END: state
 
@@ -62,10 +87,12 @@ impl<T> BoundedQueue<T> {
                 closed: false,
                 idle: 0,
                 blocked: 0,
+                waking: false,
             }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             capacity,
+            len: AtomicUsize::new(0),
         }
     }
 
@@ -84,15 +111,53 @@ impl<T> BoundedQueue<T> {
             return Err(PushError::Full(item));
         }
         state.items.push_back(item);
-        let someone_asleep = state.idle > 0;
+        self.len.store(state.items.len(), Ordering::Relaxed);
+        let wake = Self::claim_wake(&mut state);
         // Release the lock before waking a worker, so it does not wake only to wait for it.
         drop(state);
-        if someone_asleep {
+        if wake {
             self.not_empty.notify_one();
         }
         Ok(())
     }
     // ANCHOR_END: try_push
+
+    // ANCHOR: push_batch
+    /// Appends every item of `items`, leaving it empty, under one lock, and wakes at most one
+    /// sleeping worker: the hand-over of a whole turn's jobs (chapter 5). It does not check
+    /// the bound: the caller has counted the room already, when it accepted each item.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] when the queue is closed; `items` is left as it was.
+    pub fn push_batch(&self, items: &mut Vec<T>) -> Result<(), Closed> {
+        let mut state = self.lock();
+        if state.closed {
+            return Err(Closed);
+        }
+        state.items.extend(items.drain(..));
+        self.len.store(state.items.len(), Ordering::Relaxed);
+        let wake = Self::claim_wake(&mut state);
+        drop(state);
+        if wake {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+    // ANCHOR_END: push_batch
+
+    // ANCHOR: claim_wake
+    /// Whether to wake a worker for the items queued, deciding under the lock: only if one is
+    /// asleep and no wake-up is on its way already. A worker that wakes takes items until the
+    /// queue is empty, and wakes a helper itself if it leaves items behind with a worker
+    /// asleep (`pop`), so one wake-up per hand-over is enough — and a flood of jobs makes one
+    /// system call per turn of the loop, not one per job.
+    fn claim_wake(state: &mut State<T>) -> bool {
+        let wake = state.idle > 0 && !state.waking && !state.items.is_empty();
+        state.waking |= wake;
+        wake
+    }
+    // ANCHOR_END: claim_wake
 
     // ANCHOR: push
     /// Adds `item`, waiting for room while the queue is full (backpressure).
@@ -114,9 +179,10 @@ impl<T> BoundedQueue<T> {
             return Err(item);
         }
         state.items.push_back(item);
-        let someone_asleep = state.idle > 0;
+        self.len.store(state.items.len(), Ordering::Relaxed);
+        let wake = Self::claim_wake(&mut state);
         drop(state);
-        if someone_asleep {
+        if wake {
             self.not_empty.notify_one();
         }
         Ok(())
@@ -127,18 +193,26 @@ impl<T> BoundedQueue<T> {
     /// Takes the oldest item, waiting for one if the queue is empty. `None` once the queue is
     /// closed and every item has been taken.
     pub fn pop(&self) -> Option<T> {
-        self.pop_waking(|queue| queue.not_full.notify_one())
+        self.pop_with(Flaw::None)
     }
 
-    fn pop_waking(&self, wake_producer: impl Fn(&Self)) -> Option<T> {
+    fn pop_with(&self, flaw: Flaw) -> Option<T> {
         let mut state = self.lock();
         loop {
             if let Some(item) = state.items.pop_front() {
+                self.len.store(state.items.len(), Ordering::Relaxed);
+                // Items left behind and a worker asleep: wake it to help, as Go's scheduler
+                // wakes an idle thread when it finds more work than it can run. Without it, a
+                // hand-over of two long jobs would run them one after the other.
+                let helper = flaw != Flaw::NoHelper && Self::claim_wake(&mut state);
                 // Room for one: wake one producer waiting in `push`, if any.
                 let producer_waits = state.blocked > 0;
                 drop(state);
-                if producer_waits {
-                    wake_producer(self);
+                if helper {
+                    self.not_empty.notify_one();
+                }
+                if producer_waits && flaw != Flaw::ForgetsProducer {
+                    self.not_full.notify_one();
                 }
                 return Some(item);
             }
@@ -154,6 +228,9 @@ impl<T> BoundedQueue<T> {
                 .wait(state)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             state.idle -= 1;
+            if flaw != Flaw::KeepsWaking {
+                state.waking = false; // the wake-up on its way has arrived: the next may be made
+            }
         }
     }
     // ANCHOR_END: pop
@@ -187,7 +264,24 @@ impl<T> BoundedQueue<T> {
     #[cfg(loom)]
     #[doc(hidden)]
     pub fn pop_not_waking_producer_broken(&self) -> Option<T> {
-        self.pop_waking(|_| {})
+        self.pop_with(Flaw::ForgetsProducer)
+    }
+
+    /// The broken twin of [`pop`](Self::pop): takes an item but never wakes a sleeping worker
+    /// to help with the items it leaves behind, so a hand-over's jobs run one at a time while
+    /// the other workers sleep.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn pop_without_helper_broken(&self) -> Option<T> {
+        self.pop_with(Flaw::NoHelper)
+    }
+
+    /// The broken twin of [`pop`](Self::pop): a worker that wakes leaves the "wake-up on its
+    /// way" mark set, so every later hand-over believes a worker is coming, and wakes none.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn pop_keeping_the_wake_mark_broken(&self) -> Option<T> {
+        self.pop_with(Flaw::KeepsWaking)
     }
 
     /// The broken twin of [`try_push`](Self::try_push): looks for a sleeping worker *before*
@@ -220,9 +314,11 @@ impl<T> BoundedQueue<T> {
         self.lock().blocked
     }
 
-    /// How many items are waiting.
+    /// How many items are waiting: a count taken without the lock, which may be a moment
+    /// old — but never lower than the truth for the only thread that adds items, since its
+    /// own last count is the newest it can see, and others only take items away.
     pub fn len(&self) -> usize {
-        self.lock().items.len()
+        self.len.load(Ordering::Relaxed)
     }
 
     /// Whether no item is waiting.

@@ -8,7 +8,7 @@
 //! | file | what it shows |
 //! |---|---|
 //! | `bounded_queue.rs` | Go's buffered channel by hand: a `VecDeque`, a `Mutex`, a `Condvar`, and `close` (loom-checked) |
-//! | `pool.rs` | the pool: named workers, `try_submit` that never waits, shutdown that runs the queue and joins |
+//! | `pool.rs` | the pool: named workers, `try_submit` that never waits, `stage` and `hand_over` for a turn's jobs at once, shutdown that runs the queue and joins |
 //! | `app.rs` | chapter 1's routes with `/primes` on the pool, and the 503 |
 //! | `examples/worker_pool.rs` | the pool without HTTP |
 //! | `benches/burst.rs` | thread per request against the pool, under a burst of slow requests |
@@ -18,5 +18,5 @@ pub mod bounded_queue;
 pub mod pool;
 
 pub use app::{PoolSize, PrimesJob, PrimesPool, primes_pool, router};
-pub use bounded_queue::{BoundedQueue, PushError};
+pub use bounded_queue::{BoundedQueue, Closed, PushError};
 pub use pool::{Rejected, WorkerPool};

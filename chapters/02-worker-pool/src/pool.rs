@@ -26,8 +26,8 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 // From the shim, not `std`: under `--cfg loom` the pool's threads, its busy count and its
 // shutdown run under the model checker too (`tests/loom.rs`).
-use sync_shim::Arc;
 use sync_shim::atomic::{AtomicUsize, Ordering};
+use sync_shim::{Arc, Mutex, MutexGuard};
 use sync_shim::thread::{self, JoinHandle};
 
 /// Why a job was not accepted. The job comes back, so the caller can still answer its client.
@@ -53,7 +53,19 @@ struct Shared<J> {
     queue: BoundedQueue<J>,
     /// Workers running a job right now.
     busy: AtomicUsize,
+    /// Jobs accepted by [`stage`](WorkerPool::stage) and not yet queued.
+    staging: Mutex<Staging<J>>,
 }
+
+// ANCHOR: staging
+/// The jobs the event loop accepted during its current turn, and whether the pool has closed.
+/// One lock guards both, so a job is either staged before the close — and queued by it — or
+/// refused: never staged behind a queue that has closed, where no worker would take it.
+struct Staging<J> {
+    jobs: Vec<J>,
+    closed: bool,
+}
+// ANCHOR_END: staging
 
 /// A fixed number of named worker threads running jobs of type `J` from a bounded queue.
 pub struct WorkerPool<J> {
@@ -78,6 +90,10 @@ impl<J: Send + 'static> WorkerPool<J> {
         let shared = Arc::new(Shared {
             queue: BoundedQueue::new(capacity),
             busy: AtomicUsize::new(0),
+            staging: Mutex::new(Staging {
+                jobs: Vec::new(),
+                closed: false,
+            }),
         });
         let run = Arc::new(run);
         let mut pool = WorkerPool {
@@ -115,6 +131,54 @@ impl<J> WorkerPool<J> {
     }
     // ANCHOR_END: try_submit
 
+    // ANCHOR: stage
+    /// Accepts `job` now, and queues it at the next [`hand_over`](Self::hand_over): the event
+    /// loop stages the jobs of one turn and hands them over together at its end, with one lock
+    /// of the queue and at most one wake-up, instead of one of each per job. The answer is
+    /// given now, so the room is counted now: the jobs staged, plus those queued.
+    ///
+    /// Meant for one submitting thread, the loop: the queue's count it reads is never lower
+    /// than the truth for the thread that adds the jobs, so the bound holds exactly.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejected`], with the job.
+    pub fn stage(&self, job: J) -> Result<(), Rejected<J>> {
+        let mut staging = self.staging();
+        if staging.closed {
+            return Err(Rejected::ShuttingDown(job));
+        }
+        if staging.jobs.len() + self.shared.queue.len() >= self.shared.queue.capacity() {
+            return Err(Rejected::QueueFull(job));
+        }
+        staging.jobs.push(job);
+        Ok(())
+    }
+
+    /// Queues every staged job, with one lock of the queue and at most one worker woken.
+    pub fn hand_over(&self) {
+        let mut staging = self.staging();
+        if staging.jobs.is_empty() {
+            return;
+        }
+        // Lock order: the staging, then the queue — as in `close`; workers take only the queue.
+        // The queue cannot be closed here: only `close` closes it, and it empties the staging
+        // first, under this lock. (Its broken twin shows what happens otherwise.)
+        if self.shared.queue.push_batch(&mut staging.jobs).is_err() {
+            log::error!("{} accepted jobs found the queue closed", staging.jobs.len());
+            staging.jobs.clear();
+        }
+    }
+    // ANCHOR_END: stage
+
+    fn staging(&self) -> MutexGuard<'_, Staging<J>> {
+        // Nothing panics while holding this lock, so a poisoned lock holds consistent jobs.
+        self.shared
+            .staging
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Jobs waiting for a worker.
     pub fn queued(&self) -> usize {
         self.shared.queue.len()
@@ -139,6 +203,11 @@ impl<J> WorkerPool<J> {
     /// Refuses new jobs from now on; the workers run what is queued, then exit. Does not wait:
     /// a server closes its pool while requests are still being answered, and joins it later.
     pub fn close(&self) {
+        let mut staging = self.staging();
+        staging.closed = true;
+        // Jobs staged before the close have been answered "accepted": they go in first.
+        // (`Err` only on a second close, which has nothing staged.)
+        let _ = self.shared.queue.push_batch(&mut staging.jobs);
         self.shared.queue.close();
     }
 
@@ -148,7 +217,7 @@ impl<J> WorkerPool<J> {
     }
 
     fn close_and_join(&mut self) {
-        self.shared.queue.close();
+        self.close();
         for worker in self.workers.drain(..) {
             // A worker survives its jobs' panics (see `worker_loop`); an `Err` here would be a
             // bug in the loop itself, already reported by the panic hook.
@@ -162,8 +231,20 @@ impl<J> WorkerPool<J> {
     #[cfg(loom)]
     #[doc(hidden)]
     pub fn shutdown_without_join_broken(mut self) {
-        self.shared.queue.close();
+        self.close();
         self.workers.clear(); // dropping a JoinHandle detaches its thread
+    }
+
+    /// The broken twin of [`close`](Self::close): closes the queue as chapter 2 first did,
+    /// and only then stops the staging. A job staged in between was accepted, but finds the
+    /// queue closed at its hand-over, and never runs.
+    #[cfg(loom)]
+    #[doc(hidden)]
+    pub fn close_queue_first_broken(&self) {
+        self.shared.queue.close();
+        let mut staging = self.staging();
+        staging.closed = true;
+        let _ = self.shared.queue.push_batch(&mut staging.jobs);
     }
 }
 

@@ -198,3 +198,184 @@ fn broken_push_looking_first() {
 fn loom_catches_a_push_that_wakes_nobody() {
     model::assert_model_fails("broken_push_looking_first", "deadlock");
 }
+
+/// How the pool is closed: the real `close`, or its twin that closes the queue first.
+type ClosePool = fn(&WorkerPool<u32>);
+
+// ANCHOR: hand_over_model
+/// The event loop stages a job and hands it over at the end of its turn, while another thread
+/// closes the pool (chapter 10's drain does, on a signal). A job accepted is a job run: if
+/// `stage` said yes, a worker runs it, whichever comes first.
+fn a_staged_job_runs_despite_the_close(close: ClosePool) {
+    let ran = Arc::new(loom::sync::atomic::AtomicUsize::new(0));
+    let pool = {
+        let ran = Arc::clone(&ran);
+        Arc::new(
+            WorkerPool::new("worker", 1, 2, move |_job: u32| {
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .expect("loom threads"),
+        )
+    };
+    let closer = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || close(&pool))
+    };
+    let accepted = usize::from(pool.stage(1).is_ok());
+    pool.hand_over(); // the end of the loop's turn
+    closer.join().expect("the closer returns");
+    let pool = Arc::into_inner(pool).expect("the closer has let go of the pool");
+    pool.shutdown(); // joins the worker: every queued job has run
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        accepted,
+        "an accepted job never ran"
+    );
+}
+// ANCHOR_END: hand_over_model
+
+/// The real `close`: stage and close take one lock, so a job is staged before the close (and
+/// queued by it) or refused.
+#[test]
+fn a_staged_job_runs_whatever_the_close_does() {
+    model::check(|| a_staged_job_runs_despite_the_close(WorkerPool::close));
+}
+
+/// The broken twin closes the queue before it stops the staging.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_job_staged_behind_a_closed_queue`"]
+fn broken_close_queue_first() {
+    model::check(|| a_staged_job_runs_despite_the_close(WorkerPool::close_queue_first_broken));
+}
+
+/// loom finds the job accepted between the two halves of the broken close.
+#[test]
+fn loom_catches_a_job_staged_behind_a_closed_queue() {
+    model::assert_model_fails("broken_close_queue_first", "an accepted job never ran");
+}
+
+/// How a worker takes an item: the real `pop`, or its twin that never wakes a helper.
+type Pop = fn(&BoundedQueue<Arc<Rendezvous>>) -> Option<Arc<Rendezvous>>;
+
+/// Two jobs that each wait until both have started: they finish only if two workers run them.
+struct Rendezvous {
+    arrived: loom::sync::Mutex<usize>,
+    both: loom::sync::Condvar,
+}
+
+impl Rendezvous {
+    fn arrive_and_wait(&self) {
+        let mut arrived = self.arrived.lock().expect("not poisoned");
+        *arrived += 1;
+        self.both.notify_all();
+        while *arrived < 2 {
+            arrived = self.both.wait(arrived).expect("not poisoned");
+        }
+    }
+
+    fn wait_for_both(&self) {
+        let mut arrived = self.arrived.lock().expect("not poisoned");
+        while *arrived < 2 {
+            arrived = self.both.wait(arrived).expect("not poisoned");
+        }
+    }
+}
+
+// ANCHOR: helper_model
+/// Two workers wait for work; the loop hands over two jobs at once, with one wake-up. The
+/// jobs meet each other, so both workers must run: the worker that wakes must wake the other
+/// for the job it leaves behind.
+fn a_hand_over_of_two_runs_on_two_workers(pop: Pop) {
+    let queue = Arc::new(BoundedQueue::new(2));
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                while let Some(job) = pop(&queue) {
+                    job.arrive_and_wait();
+                }
+            })
+        })
+        .collect();
+    let meeting = Arc::new(Rendezvous {
+        arrived: loom::sync::Mutex::new(0),
+        both: loom::sync::Condvar::new(),
+    });
+    let mut turn = vec![Arc::clone(&meeting), Arc::clone(&meeting)];
+    queue.push_batch(&mut turn).expect("open");
+    // Not closed before both jobs have started: a close wakes every worker, and would hide a
+    // hand-over that woke too few.
+    meeting.wait_for_both(); // deadlocks here if one job waits alone
+    queue.close();
+    for worker in workers {
+        worker.join().expect("a worker exits");
+    }
+}
+// ANCHOR_END: helper_model
+
+/// The real `pop` wakes a helper when it leaves items behind with a worker asleep.
+#[test]
+fn a_hand_over_wakes_a_helper() {
+    model::check(|| a_hand_over_of_two_runs_on_two_workers(BoundedQueue::pop));
+}
+
+/// The broken twin takes its item and lets the others sleep.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_hand_over_left_to_one_worker`"]
+fn broken_pop_without_helper() {
+    model::check(|| a_hand_over_of_two_runs_on_two_workers(BoundedQueue::pop_without_helper_broken));
+}
+
+/// loom finds the order in which one worker holds a job that waits for the other job, while
+/// the only worker who could run it sleeps.
+#[test]
+fn loom_catches_a_hand_over_left_to_one_worker() {
+    model::assert_model_fails("broken_pop_without_helper", "deadlock");
+}
+
+/// How a worker takes an item, for the model below.
+type PopU32 = fn(&BoundedQueue<u32>) -> Option<u32>;
+
+// ANCHOR: two_turns_model
+/// One worker; two turns of the loop, each handing over one job once the last was taken. Each
+/// hand-over must wake the worker: the mark that says "a wake-up is on its way" must be gone
+/// once that wake-up has arrived.
+fn every_turn_wakes_a_sleeping_worker(pop: PopU32) {
+    let queue = Arc::new(BoundedQueue::new(1));
+    let (taken_tx, taken) = loom::sync::mpsc::channel();
+    let worker = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            while let Some(job) = pop(&queue) {
+                taken_tx.send(job).expect("the main thread listens");
+            }
+        })
+    };
+    for job in [1, 2] {
+        queue.push_batch(&mut vec![job]).expect("open");
+        // Deadlocks here if the worker sleeps beside the job.
+        assert_eq!(taken.recv().expect("the worker took the job"), job);
+    }
+    queue.close();
+    worker.join().expect("the worker exits");
+}
+// ANCHOR_END: two_turns_model
+
+/// The real `pop` clears the mark when its worker wakes.
+#[test]
+fn every_turn_wakes_the_worker() {
+    model::check(|| every_turn_wakes_a_sleeping_worker(BoundedQueue::pop));
+}
+
+/// The broken twin leaves the mark set.
+#[test]
+#[ignore = "fails on purpose; run by `loom_catches_a_wake_mark_left_set`"]
+fn broken_pop_keeping_the_wake_mark() {
+    model::check(|| every_turn_wakes_a_sleeping_worker(BoundedQueue::pop_keeping_the_wake_mark_broken));
+}
+
+/// loom finds the second turn whose job waits beside a sleeping worker.
+#[test]
+fn loom_catches_a_wake_mark_left_set() {
+    model::assert_model_fails("broken_pop_keeping_the_wake_mark", "deadlock");
+}

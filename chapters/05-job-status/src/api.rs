@@ -9,7 +9,7 @@ use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_fou
 use ch02_worker_pool::{PoolSize, Rejected};
 use ch03_context::{Cancel, Context, RequestPool};
 use http_loop::response::excerpt;
-use http_loop::{Defer, Method, QueryError, Reply, Request, Response, Router};
+use http_loop::{Defer, EndOfTurn, Method, QueryError, Reply, Request, Response, Router};
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,6 +77,16 @@ impl Jobs {
     }
 }
 
+// ANCHOR: end_of_turn
+/// At the end of each turn of the loop in which jobs were submitted, they go to the workers,
+/// all at once: one lock of the queue, at most one worker woken.
+impl EndOfTurn for Jobs {
+    fn end_of_turn(&self) {
+        self.pool.hand_over();
+    }
+}
+// ANCHOR_END: end_of_turn
+
 /// The server of chapter 5: chapter 4's routes, and the job API.
 pub fn router(requests: RequestPool, jobs: Jobs) -> Router {
     add_routes(ch04_timeouts::router(requests), Arc::new(jobs))
@@ -89,10 +99,13 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
         Arc::clone(&jobs),
         Arc::clone(&jobs),
         Arc::clone(&jobs),
-        jobs,
+        Arc::clone(&jobs),
     );
+    let hand_over: Arc<dyn EndOfTurn> = jobs;
     router
-        .route(Method::Post, "/jobs", move |request, _| {
+        .route(Method::Post, "/jobs", move |request, mut defer| {
+            // The job is staged now and handed to the workers with the rest of the turn's.
+            defer.at_end_of_turn(&hand_over);
             Reply::Now(submit_job(&submit, &request))
         })
         .route(Method::Get, "/jobs/{id}", move |request, _| {
@@ -108,8 +121,8 @@ pub fn add_routes(router: Router, jobs: Arc<Jobs>) -> Router {
 // ANCHOR_END: routes
 
 // ANCHOR: submit
-/// `POST /jobs`: validate, store as pending, queue for a worker, answer 202 — all on the loop
-/// thread, in microseconds; the work itself happens later, on the job pool.
+/// `POST /jobs`: validate, store as pending, stage for the workers, answer 202 — all on the
+/// loop thread, in microseconds; the work itself happens later, on the job pool.
 fn submit_job(jobs: &Jobs, request: &Request) -> Response {
     accept_job(jobs, request).unwrap_or_else(ApiError::into_response)
 }
@@ -135,7 +148,7 @@ fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
     jobs.store
         .insert(id, kind, cancel)
         .map_err(|_| ApiError::StoreFull)?;
-    if let Err(rejected) = jobs.pool.try_submit(JobRun { id, ctx, spec }) {
+    if let Err(rejected) = jobs.pool.stage(JobRun { id, ctx, spec }) {
         jobs.store.remove(id); // never ran: forget it rather than leave it pending forever
         return Err(match rejected {
             Rejected::QueueFull(_) => ApiError::QueueFull,

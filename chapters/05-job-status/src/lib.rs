@@ -23,7 +23,7 @@ pub use job::{
     Busy, FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain,
     parse_spec,
 };
-pub use runner::panic_message;
+pub use runner::{JOB_QUEUE, job_pool_size, panic_message};
 pub use store::{
     JobEvents, JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId,
 };

@@ -6,7 +6,7 @@
 use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
-use ch05_job_status::{Jobs, StoreConfig, router};
+use ch05_job_status::{Jobs, StoreConfig, job_pool_size, router};
 use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
 use std::process::ExitCode;
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     logging::init();
     let args = Args::from_env("ch05-job-status: submit jobs, follow them by id");
     let started = request_pool(PoolSize::default()).and_then(|requests| {
-        let jobs = Jobs::new(StoreConfig::default(), PoolSize::default())?;
+        let jobs = Jobs::new(StoreConfig::default(), job_pool_size())?;
         Server::new(router(requests, jobs))
             .with_config(loop_timers())
             .bind(args.addr)

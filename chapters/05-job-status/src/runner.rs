@@ -24,6 +24,23 @@ pub struct JobRun {
 /// The pool the job server runs jobs on.
 pub type JobPool = WorkerPool<JobRun>;
 
+// ANCHOR: job_pool_size
+/// Jobs that may wait for a job worker by default. More than chapter 2's 64 clients: a
+/// waiting job holds no connection, only its record, and one turn of the loop stages a job
+/// from every connection at once — 64 connections, 64 jobs — so a queue of 64 would refuse
+/// a burst that the workers clear a moment later.
+pub const JOB_QUEUE: usize = 1024;
+
+/// The job pool's size by default: one worker per core (as chapter 2's pool), and
+/// [`JOB_QUEUE`] jobs waiting.
+pub fn job_pool_size() -> PoolSize {
+    PoolSize {
+        queue: JOB_QUEUE,
+        ..PoolSize::default()
+    }
+}
+// ANCHOR_END: job_pool_size
+
 /// Starts `size.workers` threads named `job-worker-N` that run jobs and record their status in
 /// `store`.
 ///

@@ -31,12 +31,13 @@
 use crate::error::ApiError;
 use crate::job::{JobId, Status};
 use ch03_context::Cancel;
-use http_loop::dates::rfc3339;
+use http_loop::dates::UnixMillis;
 use http_loop::{Responder, Response};
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::{RawValue, to_raw_value};
 use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use sync_shim::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 // The broken twins of the long-poll protocol, for the loom models only.
@@ -117,29 +118,34 @@ pub struct JobView {
 }
 
 // ANCHOR: record
+/// One job as the store keeps it: 64 bytes, whatever its status. A store of a million
+/// finished jobs is a million of these, so nothing is here that a finished job does not
+/// need: long polls are kept apart (few jobs have any), times are numbers, and the result
+/// is its JSON text.
 struct Record {
+    /// Shown as RFC 3339; formatting costs less than a status read's system calls.
+    created_at: UnixMillis,
+    updated_at: UnixMillis,
     /// The kind's name: `sleep`, `primes`, …
     kind: &'static str,
-    status: Status,
-    /// RFC 3339, formatted once when set: status reads are the hot path, changes are not.
-    created_at: String,
-    updated_at: String,
-    result: Option<Value>,
-    error: Option<String>,
+    /// A completed job's result; a failed or cancelled job's error, as a JSON string.
+    /// Serialized once when the job finishes, and copied into answers as it is.
+    outcome: Option<Box<RawValue>>,
     /// Cancels the job's context: `DELETE`, or the server stopping. Dropped when it finishes.
     cancel: Option<Cancel>,
-    /// Long polls waiting for the result; answered when the job finishes, or forgotten when
-    /// their wait runs out or their client hangs up.
-    waiters: Vec<(WaiterId, Responder)>,
-    finished_at: Option<Instant>,
+    /// When it finished, in whole seconds of the store's own clock: for its TTL.
+    finished_s: u32,
+    status: Status,
 }
 // ANCHOR_END: record
 
-#[derive(Default)]
 struct Shard {
     jobs: HashMap<JobId, Record>,
     /// Finished jobs, oldest first: who expires, and who makes room when the shard is full.
-    finished: VecDeque<(Instant, JobId)>,
+    finished: VecDeque<JobId>,
+    /// Long polls waiting for a job's result, answered when it finishes, or forgotten when
+    /// their wait runs out or their client hangs up.
+    waiters: HashMap<JobId, Vec<(WaiterId, Responder)>>,
 }
 
 /// The most long polls one job holds at once; more get their answer ("not yet") at once.
@@ -180,6 +186,8 @@ pub struct JobStore {
     shards: Vec<RwLock<Shard>>,
     per_shard: usize,
     ttl: Duration,
+    /// The store's clock starts here: records keep their end in seconds since.
+    started: Instant,
     events: Option<std::sync::Arc<dyn JobEvents>>,
 }
 
@@ -192,18 +200,18 @@ impl JobStore {
         JobStore {
             shards: (0..shards)
                 .map(|_| {
+                    let room = if config.preallocate { per_shard } else { 0 };
                     RwLock::new(Shard {
-                        jobs: if config.preallocate {
-                            HashMap::with_capacity(per_shard)
-                        } else {
-                            HashMap::new()
-                        },
-                        finished: VecDeque::new(),
+                        // Allocated, not touched: the memory becomes resident as jobs arrive.
+                        jobs: HashMap::with_capacity(room),
+                        finished: VecDeque::with_capacity(room),
+                        waiters: HashMap::new(),
                     })
                 })
                 .collect(),
             per_shard,
             ttl: config.ttl,
+            started: Instant::now(),
             events: None,
         }
     }
@@ -224,25 +232,23 @@ impl JobStore {
     ///
     /// [`StoreFull`] when the job's shard holds only unfinished jobs.
     pub fn insert(&self, id: JobId, kind: &'static str, cancel: Cancel) -> Result<(), StoreFull> {
-        let now = rfc3339(SystemTime::now());
+        let now = UnixMillis::now();
         let mut shard = self.write(id);
-        self.expire(&mut shard, Instant::now());
-        if shard.jobs.len() >= self.per_shard {
-            let (_, oldest) = shard.finished.pop_front().ok_or(StoreFull)?;
+        self.expire(&mut shard);
+        while shard.jobs.len() >= self.per_shard {
+            let oldest = shard.finished.pop_front().ok_or(StoreFull)?;
             shard.jobs.remove(&oldest);
         }
         shard.jobs.insert(
             id,
             Record {
-                kind,
-                status: Status::Pending,
-                updated_at: now.clone(),
                 created_at: now,
-                result: None,
-                error: None,
+                updated_at: now,
+                kind,
+                outcome: None,
                 cancel: Some(cancel),
-                waiters: Vec::new(),
-                finished_at: None,
+                finished_s: 0,
+                status: Status::Pending,
             },
         );
         // Told under the lock: a transition of this job (which tells `finished` after its own
@@ -280,10 +286,10 @@ impl JobStore {
             id: JobId,
             kind: &'static str,
             status: Status,
-            created_at: &'a str,
-            updated_at: &'a str,
+            created_at: UnixMillis,
+            updated_at: UnixMillis,
             #[serde(skip_serializing_if = "Option::is_none")]
-            error: Option<&'a str>,
+            error: Option<&'a RawValue>,
         }
         let shard = self.read(id);
         let record = shard.jobs.get(&id)?;
@@ -294,9 +300,9 @@ impl JobStore {
                     id,
                     kind: record.kind,
                     status: record.status,
-                    created_at: &record.created_at,
-                    updated_at: &record.updated_at,
-                    error: record.error.as_deref(),
+                    created_at: record.created_at,
+                    updated_at: record.updated_at,
+                    error: record.error(),
                 },
             )
         })
@@ -317,12 +323,13 @@ impl JobStore {
     ///
     /// See [`transition`](Self::transition): a job cancelled while it ran keeps `cancelled`.
     pub fn finish(&self, id: JobId, outcome: Outcome) -> Result<(), TransitionError> {
-        let (to, result, error) = match outcome {
-            Outcome::Completed(result) => (Status::Completed, Some(result), None),
-            Outcome::Failed(error) => (Status::Failed, None, Some(error)),
-            Outcome::Cancelled => (Status::Cancelled, None, None),
+        // Serialized here, before the lock: a worker's time, not the shard's.
+        let (to, kept) = match outcome {
+            Outcome::Completed(result) => (Status::Completed, to_raw_value(&result).ok()),
+            Outcome::Failed(error) => (Status::Failed, to_raw_value(&error).ok()),
+            Outcome::Cancelled => (Status::Cancelled, None),
         };
-        self.transition(id, to, Some((result, error)))
+        self.transition(id, to, kept)
     }
 
     /// Cancels a pending or running job: its status becomes `cancelled` now, and its context
@@ -349,11 +356,13 @@ impl JobStore {
         &self,
         id: JobId,
         to: Status,
-        outcome: Option<(Option<Value>, Option<String>)>,
+        outcome: Option<Box<RawValue>>,
     ) -> Result<(), TransitionError> {
-        let now = rfc3339(SystemTime::now()); // formatted before the lock is taken
+        let now = UnixMillis::now(); // read before the lock is taken
+        let now_s = self.clock_s();
         let (cancel, waiters, answer) = {
-            let mut shard = self.write(id);
+            let mut guard = self.write(id);
+            let shard = &mut *guard;
             let record = shard.jobs.get_mut(&id).ok_or(TransitionError::NotFound)?;
             if !record.status.can_become(to) {
                 return Err(TransitionError::Illegal {
@@ -363,19 +372,17 @@ impl JobStore {
             }
             record.status = to;
             record.updated_at = now;
-            if let Some((result, error)) = outcome {
-                record.result = result;
-                record.error = error;
+            if outcome.is_some() {
+                record.outcome = outcome;
             }
             if !to.is_finished() {
                 return Ok(());
             }
-            let now = Instant::now();
-            record.finished_at = Some(now);
+            record.finished_s = now_s;
             let cancel = record.cancel.take();
-            let waiters = std::mem::take(&mut record.waiters);
+            let waiters = shard.waiters.remove(&id).unwrap_or_default();
             let answer = (!waiters.is_empty()).then(|| result_response(id, record));
-            shard.finished.push_back((now, id));
+            shard.finished.push_back(id);
             (cancel, waiters, answer)
         }; // the write lock is released here
         // ANCHOR_END: transition_locked
@@ -443,15 +450,19 @@ impl JobStore {
         waiter: WaiterId,
         responder: Responder,
     ) -> Result<(), (Responder, Option<Response>)> {
-        let mut shard = self.write(id);
-        let Some(record) = shard.jobs.get_mut(&id) else {
+        let mut guard = self.write(id);
+        let shard = &mut *guard;
+        let Some(record) = shard.jobs.get(&id) else {
             return Err((responder, None));
         };
-        if record.status.is_finished() || record.waiters.len() >= MAX_WAITERS_PER_JOB {
-            let answer = result_response(id, record);
-            return Err((responder, Some(answer)));
+        if record.status.is_finished() {
+            return Err((responder, Some(result_response(id, record))));
         }
-        record.waiters.push((waiter, responder));
+        let waiting = shard.waiters.entry(id).or_default();
+        if waiting.len() >= MAX_WAITERS_PER_JOB {
+            return Err((responder, Some(result_response(id, record))));
+        }
+        waiting.push((waiter, responder));
         Ok(())
     }
     // ANCHOR_END: wait_for_result_park
@@ -475,11 +486,15 @@ impl JobStore {
     pub fn forget_waiter(&self, id: JobId, waiter: WaiterId) {
         let forgotten = {
             let mut shard = self.write(id);
-            let waiters = shard.jobs.get_mut(&id).map(|record| &mut record.waiters);
-            waiters.and_then(|waiters| {
-                let index = waiters.iter().position(|(waiting, _)| *waiting == waiter)?;
-                Some(waiters.swap_remove(index).1)
-            })
+            let waiting = shard.waiters.get_mut(&id);
+            let forgotten = waiting.and_then(|waiting| {
+                let index = waiting.iter().position(|(named, _)| *named == waiter)?;
+                Some(waiting.swap_remove(index).1)
+            });
+            if shard.waiters.get(&id).is_some_and(Vec::is_empty) {
+                shard.waiters.remove(&id);
+            }
+            forgotten
         };
         // Nobody waits for this answer any more: the loop abandoned the request. Dismissed, not
         // dropped — a dropped responder answers 500 — and outside the lock, like every other
@@ -508,7 +523,7 @@ impl JobStore {
                     .collect()
             };
             for id in unfinished {
-                let outcome = Some((None, Some(why.to_owned())));
+                let outcome = to_raw_value(why).ok();
                 // A job that finished since we looked refuses the move: it keeps its ending.
                 if self.transition(id, Status::Cancelled, outcome).is_ok() {
                     cancelled += 1;
@@ -542,11 +557,7 @@ impl JobStore {
             let shard = shard
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            waiting += shard
-                .jobs
-                .values()
-                .map(|record| record.waiters.len())
-                .sum::<usize>();
+            waiting += shard.waiters.values().map(Vec::len).sum::<usize>();
         }
         waiting
     }
@@ -564,17 +575,34 @@ impl JobStore {
         self.len() == 0
     }
 
-    /// Whether a record is still visible: unfinished, or finished less than a TTL ago.
+    /// Whether a record is still visible: unfinished, or finished less than a TTL ago (to
+    /// the second).
     fn live(&self, record: &Record) -> bool {
-        record
-            .finished_at
-            .is_none_or(|finished| finished.elapsed() < self.ttl)
+        !record.status.is_finished() || self.within_ttl(record, self.clock_s())
+    }
+
+    fn within_ttl(&self, record: &Record, now_s: u32) -> bool {
+        let age = Duration::from_secs(u64::from(now_s.saturating_sub(record.finished_s)));
+        age < self.ttl
+    }
+
+    /// Seconds since the store was made, by the monotonic clock: 4 bytes in a record, where an
+    /// `Instant` takes 16.
+    fn clock_s(&self) -> u32 {
+        u32::try_from(self.started.elapsed().as_secs()).unwrap_or(u32::MAX)
     }
 
     /// Forgets the jobs that finished more than a TTL ago (the oldest are first in line).
-    fn expire(&self, shard: &mut Shard, now: Instant) {
-        while let Some(&(finished, id)) = shard.finished.front() {
-            if now.duration_since(finished) < self.ttl {
+    fn expire(&self, shard: &mut Shard) {
+        let now_s = self.clock_s();
+        while let Some(&id) = shard.finished.front() {
+            // A finished job is gone from `jobs` only if `remove` forgot it (a drain cancelled
+            // it while its submission was being refused): nothing to keep in line for.
+            let keep = shard
+                .jobs
+                .get(&id)
+                .is_some_and(|record| self.within_ttl(record, now_s));
+            if keep {
                 break;
             }
             shard.finished.pop_front();
@@ -596,14 +624,30 @@ impl JobStore {
     }
 }
 
+impl Record {
+    /// Why the job failed or was cancelled, as a JSON string, if it says.
+    fn error(&self) -> Option<&RawValue> {
+        match self.status {
+            Status::Failed | Status::Cancelled => self.outcome.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The same, as text.
+    fn error_text(&self) -> Option<String> {
+        self.error()
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+    }
+}
+
 fn view(id: JobId, record: &Record) -> JobView {
     JobView {
         id,
         kind: record.kind,
         status: record.status,
-        created_at: record.created_at.clone(),
-        updated_at: record.updated_at.clone(),
-        error: record.error.clone(),
+        created_at: record.created_at.to_string(),
+        updated_at: record.updated_at.to_string(),
+        error: record.error_text(),
     }
 }
 
@@ -614,15 +658,25 @@ pub(crate) fn job_not_found(id: &str) -> Response {
 }
 
 fn result_response(id: JobId, record: &Record) -> Response {
-    match (&record.status, &record.result) {
+    #[derive(Serialize)]
+    struct ResultRef<'a> {
+        id: JobId,
+        status: Status,
+        result: &'a RawValue,
+    }
+    match (record.status, &record.outcome) {
         (Status::Completed, Some(result)) => Response::json(
             200,
-            &serde_json::json!({ "id": id, "status": record.status, "result": result }),
+            &ResultRef {
+                id,
+                status: Status::Completed,
+                result,
+            },
         ),
-        (&status, _) => ApiError::NotCompleted {
+        (status, _) => ApiError::NotCompleted {
             id,
             status,
-            error: record.error.clone(),
+            error: record.error_text(),
         }
         .into_response(),
     }

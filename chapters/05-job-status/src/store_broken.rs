@@ -17,9 +17,11 @@ impl JobStore {
         waiter: WaiterId,
         responder: Responder,
     ) {
-        match self.write(id).jobs.get_mut(&id) {
-            Some(record) => record.waiters.push((waiter, responder)),
-            None => responder.send(job_not_found(&id.to_string())),
+        let mut shard = self.write(id);
+        if shard.jobs.contains_key(&id) {
+            shard.waiters.entry(id).or_default().push((waiter, responder));
+        } else {
+            responder.send(job_not_found(&id.to_string()));
         }
     }
 
@@ -28,17 +30,14 @@ impl JobStore {
     /// left behind in a finished job's list.
     #[doc(hidden)]
     pub fn complete_waiters_apart_broken(&self, id: JobId, result: Value) {
-        let waiters = match self.write(id).jobs.get_mut(&id) {
-            Some(record) => std::mem::take(&mut record.waiters),
-            None => return,
-        };
+        let waiters = self.write(id).waiters.remove(&id).unwrap_or_default();
         let answer = {
             let mut shard = self.write(id);
             let Some(record) = shard.jobs.get_mut(&id) else {
                 return;
             };
             record.status = Status::Completed;
-            record.result = Some(result);
+            record.outcome = serde_json::value::to_raw_value(&result).ok();
             result_response(id, record)
         };
         for (_, waiter) in waiters {
@@ -50,8 +49,8 @@ impl JobStore {
     /// dismissed — and a dropped responder answers 500.
     #[doc(hidden)]
     pub fn forget_waiter_by_drop_broken(&self, id: JobId, waiter: WaiterId) {
-        if let Some(record) = self.write(id).jobs.get_mut(&id) {
-            record.waiters.retain(|(waiting, _)| *waiting != waiter);
+        if let Some(waiting) = self.write(id).waiters.get_mut(&id) {
+            waiting.retain(|(named, _)| *named != waiter);
         }
     }
 

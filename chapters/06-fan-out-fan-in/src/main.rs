@@ -6,7 +6,7 @@
 use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
-use ch05_job_status::{Jobs, StoreConfig, router};
+use ch05_job_status::{Jobs, StoreConfig, job_pool_size, router};
 use ch06_fan_out_fan_in::{Engines, kinds};
 use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         let jobs = Jobs::with_kinds(
             kinds(Arc::new(engines)),
             StoreConfig::default(),
-            PoolSize::default(),
+            job_pool_size(),
         )?;
         Server::new(router(requests, jobs))
             .with_config(loop_timers())

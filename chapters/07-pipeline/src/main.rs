@@ -6,7 +6,7 @@
 use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
-use ch05_job_status::{Jobs, StoreConfig, router};
+use ch05_job_status::{Jobs, StoreConfig, job_pool_size, router};
 use ch07_pipeline::job_kinds;
 use http_loop::cli::{self, Args};
 use http_loop::{Server, logging};
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         let jobs = Jobs::with_kinds(
             job_kinds(workers)?,
             StoreConfig::default(),
-            PoolSize::default(),
+            job_pool_size(),
         )?;
         Server::new(router(requests, jobs))
             .with_config(loop_timers())

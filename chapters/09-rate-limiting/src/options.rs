@@ -44,7 +44,7 @@ impl Default for Options {
             trusted_proxies: Vec::new(),
             expensive: pool.workers,
             workers: pool.workers,
-            queue: pool.queue,
+            queue: ch05_job_status::JOB_QUEUE,
             store: StoreConfig::default().capacity,
         }
     }
@@ -59,7 +59,7 @@ pub const USAGE: &str = "  --addr HOST:PORT        where to listen (default 127.
   --expensive N           expensive jobs (primes, wordfreq) running at once (default: cores,
                           at most 1024)
   --workers N             job workers (default: cores, at most 1024)
-  --queue N               jobs waiting for a worker, at most (default 64, at most 10^6)
+  --queue N               jobs waiting for a worker, at most (default 1024, at most 10^6)
   --store N               jobs remembered, finished or not (default 10000, at most 10^7)
   --help                  this text";
 

@@ -22,7 +22,7 @@
 //! (`read_ready`) and reads again once answering has made room: nobody else will tell it.
 
 use crate::config::Config;
-use crate::handler::{Defer, Deliver, Handler, Reply, Watch};
+use crate::handler::{Defer, Deliver, EndOfTurn, Handler, Reply, Watch};
 use crate::observe::{Answered, Observe};
 use crate::parse::{Parsed, find_head_end, parse_request};
 use crate::pipeline::{Framing, Pipeline};
@@ -69,6 +69,8 @@ pub(crate) struct Context<'a> {
     pub(crate) date: &'a str,
     /// Told of every answer written, if the server has one.
     pub(crate) observer: Option<&'a dyn Observe>,
+    /// The hooks the turn's handlers asked for ([`Defer::at_end_of_turn`]).
+    pub(crate) end_of_turn: &'a mut Vec<Arc<dyn EndOfTurn>>,
     pub(crate) now: Instant,
 }
 
@@ -378,6 +380,7 @@ impl Connection {
                         connection: key,
                         seq,
                         watch: &mut watch,
+                        end_of_turn: &mut *cx.end_of_turn,
                     };
                     // A panicking handler costs its own request a 500; the loop lives on.
                     let id = request.id();

@@ -45,18 +45,53 @@ impl DateCache {
 
 /// `time` as RFC 3339 in UTC with milliseconds: `2026-11-29T05:28:00.123Z`.
 pub fn rfc3339(time: SystemTime) -> String {
-    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since_epoch.as_secs();
-    let (year, month, day) = civil_from_days(seconds / 86_400);
-    let seconds_of_day = seconds % 86_400;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        seconds_of_day / 3600,
-        seconds_of_day / 60 % 60,
-        seconds_of_day % 60,
-        since_epoch.subsec_millis(),
-    )
+    UnixMillis::from(time).to_string()
 }
+
+// ANCHOR: unix_millis
+/// A moment, in milliseconds since the Unix epoch: 8 bytes to keep, and shown — displayed or
+/// serialized — as RFC 3339 in UTC, `2026-11-29T05:28:00.123Z`, without an allocation. A
+/// store of a million jobs keeps two of these per job instead of two 24-character strings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixMillis(pub u64);
+
+impl UnixMillis {
+    /// Now, by the system clock.
+    pub fn now() -> UnixMillis {
+        UnixMillis::from(SystemTime::now())
+    }
+}
+
+impl From<SystemTime> for UnixMillis {
+    /// A time before the epoch (a clock set very wrong) is the epoch.
+    fn from(time: SystemTime) -> UnixMillis {
+        let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+        UnixMillis(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
+    }
+}
+
+impl std::fmt::Display for UnixMillis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seconds = self.0 / 1000;
+        let (year, month, day) = civil_from_days(seconds / 86_400);
+        let seconds_of_day = seconds % 86_400;
+        write!(
+            f,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+            seconds_of_day / 3600,
+            seconds_of_day / 60 % 60,
+            seconds_of_day % 60,
+            self.0 % 1000,
+        )
+    }
+}
+
+impl serde::Serialize for UnixMillis {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+// ANCHOR_END: unix_millis
 
 /// Formats seconds since the Unix epoch as an IMF-fixdate (RFC 9110 §5.6.7).
 pub fn format_http_date(unix_seconds: u64) -> String {

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::connection::{Connection, Context, Next};
 use crate::dates::DateCache;
 use crate::handback::{Handback, Wake};
-use crate::handler::{Deliver, Handler};
+use crate::handler::{Deliver, EndOfTurn, Handler};
 use crate::observe::Observe;
 use crate::response::Response;
 use crate::slab::{Key, Slab};
@@ -32,6 +32,7 @@ use crate::timers::Timers;
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -113,6 +114,8 @@ pub(crate) struct EventLoop {
     scratch: Box<[u8]>,
     /// Answers taken from the hand-back, reused from one wake-up to the next.
     completions: Vec<Completion>,
+    /// The hooks this turn's handlers asked for, called at its end.
+    end_of_turn: Vec<Arc<dyn EndOfTurn>>,
     /// The connections those answers belong to, likewise reused: no allocation per wake-up.
     touched: Vec<Key>,
     /// When to try `accept` again after running out of file descriptors.
@@ -153,6 +156,7 @@ impl EventLoop {
             config,
             scratch: vec![0; 64 * 1024].into_boxed_slice(),
             completions: Vec::new(),
+            end_of_turn: Vec::new(),
             touched: Vec::new(),
             accept_paused_until: None,
             refusing: 0,
@@ -219,9 +223,18 @@ impl EventLoop {
     // ANCHOR_END: run_events
     // ANCHOR_END: run
 
-    /// What the world hears of a turn: the observer the open connections; a drain's waiter
-    /// that it is over, once the last connection has closed.
+    // ANCHOR: after_turn
+    /// What the world hears of a turn: the hooks its handlers asked for
+    /// ([`Defer::at_end_of_turn`](crate::Defer::at_end_of_turn)); the observer the open
+    /// connections; a drain's waiter that it is over, once the last connection has closed.
     fn after_turn(&mut self) {
+        for hook in self.end_of_turn.drain(..) {
+            // A panicking hook is a bug in the server, but like a panicking handler it must
+            // not take the loop, and every client with it, down.
+            if catch_unwind(AssertUnwindSafe(|| hook.end_of_turn())).is_err() {
+                log::error!("an end-of-turn hook panicked");
+            }
+        }
         if let Some(observer) = &self.extras.observer {
             observer.open_connections(self.connections.len());
         }
@@ -231,6 +244,7 @@ impl EventLoop {
             }
         }
     }
+    // ANCHOR_END: after_turn
 
     // ANCHOR: begin_drain
     /// Starts a drain: closes the listener, so new clients are refused by the kernel, and asks
@@ -383,6 +397,7 @@ impl EventLoop {
             scratch: &mut self.scratch,
             date: self.date.text(),
             observer: self.extras.observer.as_deref(),
+            end_of_turn: &mut self.end_of_turn,
             now,
         };
         let next = connection.drive(key, &mut cx);

@@ -92,6 +92,17 @@ pub(crate) struct Watch {
     pub(crate) on_abandon: Option<Box<dyn FnOnce(Abandoned) + Send>>,
 }
 
+// ANCHOR: end_of_turn
+/// Work a handler leaves for the end of the loop's turn, once every ready connection has been
+/// served: chapter 5 hands the jobs it accepted during a turn to its workers there, all at
+/// once, with one lock and at most one wake-up. Runs on the loop thread: it must be quick and
+/// never block.
+pub trait EndOfTurn: Send + Sync {
+    /// Called once at the end of a turn in which any handler asked for it.
+    fn end_of_turn(&self);
+}
+// ANCHOR_END: end_of_turn
+
 /// The means to answer a request later, handed to every handler call.
 pub struct Defer<'a> {
     pub(crate) deliver: &'a Arc<dyn Deliver>,
@@ -99,6 +110,8 @@ pub struct Defer<'a> {
     pub(crate) seq: u64,
     /// Filled by `deadline` and `on_abandon`, kept by the connection.
     pub(crate) watch: &'a mut Watch,
+    /// What this turn's handlers asked to have called at its end; each hook once.
+    pub(crate) end_of_turn: &'a mut Vec<Arc<dyn EndOfTurn>>,
 }
 
 impl Defer<'_> {
@@ -139,6 +152,22 @@ impl Defer<'_> {
         self.deadline(deadline)
     }
     // ANCHOR_END: watch
+
+    // ANCHOR: at_end_of_turn
+    /// Asks the loop to call `hook` at the end of this turn — once, however many of the
+    /// turn's requests ask. The loop, not the handler, decides when a turn ends: a handler
+    /// that collects work in `handle` and hands it on here never misses the end of a turn,
+    /// whatever wraps it.
+    pub fn at_end_of_turn(&mut self, hook: &Arc<dyn EndOfTurn>) {
+        let asked = self
+            .end_of_turn
+            .iter()
+            .any(|asked| std::ptr::addr_eq(Arc::as_ptr(asked), Arc::as_ptr(hook)));
+        if !asked {
+            self.end_of_turn.push(Arc::clone(hook));
+        }
+    }
+    // ANCHOR_END: at_end_of_turn
 }
 
 /// Sends the answer to one request back to the event loop, from any thread.

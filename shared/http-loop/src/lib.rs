@@ -45,7 +45,7 @@ pub mod slab;
 mod timers;
 
 pub use config::Config;
-pub use handler::{Abandoned, Defer, Deliver, Handler, Reply, Responder};
+pub use handler::{Abandoned, Defer, Deliver, EndOfTurn, Handler, Reply, Responder};
 pub use observe::{Answered, Observe};
 pub use query::QueryError;
 pub use request::{Method, Request, RequestId, Version};
