@@ -27,8 +27,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 // From the shim, not `std`: under `--cfg loom` the pool's threads, its busy count and its
 // shutdown run under the model checker too (`tests/loom.rs`).
 use sync_shim::atomic::{AtomicUsize, Ordering};
-use sync_shim::{Arc, Mutex, MutexGuard};
 use sync_shim::thread::{self, JoinHandle};
+use sync_shim::{Arc, Mutex, MutexGuard};
 
 /// Why a job was not accepted. The job comes back, so the caller can still answer its client.
 #[derive(Debug, PartialEq, Eq)]
@@ -165,7 +165,10 @@ impl<J> WorkerPool<J> {
         // The queue cannot be closed here: only `close` closes it, and it empties the staging
         // first, under this lock. (Its broken twin shows what happens otherwise.)
         if self.shared.queue.push_batch(&mut staging.jobs).is_err() {
-            log::error!("{} accepted jobs found the queue closed", staging.jobs.len());
+            log::error!(
+                "{} accepted jobs found the queue closed",
+                staging.jobs.len()
+            );
             staging.jobs.clear();
         }
     }

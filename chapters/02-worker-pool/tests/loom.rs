@@ -323,7 +323,9 @@ fn a_hand_over_wakes_a_helper() {
 #[test]
 #[ignore = "fails on purpose; run by `loom_catches_a_hand_over_left_to_one_worker`"]
 fn broken_pop_without_helper() {
-    model::check(|| a_hand_over_of_two_runs_on_two_workers(BoundedQueue::pop_without_helper_broken));
+    model::check(|| {
+        a_hand_over_of_two_runs_on_two_workers(BoundedQueue::pop_without_helper_broken)
+    });
 }
 
 /// loom finds the order in which one worker holds a job that waits for the other job, while
@@ -371,7 +373,9 @@ fn every_turn_wakes_the_worker() {
 #[test]
 #[ignore = "fails on purpose; run by `loom_catches_a_wake_mark_left_set`"]
 fn broken_pop_keeping_the_wake_mark() {
-    model::check(|| every_turn_wakes_a_sleeping_worker(BoundedQueue::pop_keeping_the_wake_mark_broken));
+    model::check(|| {
+        every_turn_wakes_a_sleeping_worker(BoundedQueue::pop_keeping_the_wake_mark_broken)
+    });
 }
 
 /// loom finds the second turn whose job waits beside a sleeping worker.

@@ -19,7 +19,11 @@ impl JobStore {
     ) {
         let mut shard = self.write(id);
         if shard.jobs.contains_key(&id) {
-            shard.waiters.entry(id).or_default().push((waiter, responder));
+            shard
+                .waiters
+                .entry(id)
+                .or_default()
+                .push((waiter, responder));
         } else {
             responder.send(job_not_found(&id.to_string()));
         }

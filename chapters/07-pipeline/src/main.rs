@@ -17,11 +17,7 @@ fn main() -> ExitCode {
     let args = Args::from_env("ch07-pipeline: a wordfreq job counted by a pipeline of stages");
     let workers = PoolSize::default().workers;
     let started = request_pool(PoolSize::default()).and_then(|requests| {
-        let jobs = Jobs::with_kinds(
-            job_kinds(workers)?,
-            StoreConfig::default(),
-            job_pool_size(),
-        )?;
+        let jobs = Jobs::with_kinds(job_kinds(workers)?, StoreConfig::default(), job_pool_size())?;
         Server::new(router(requests, jobs))
             .with_config(loop_timers())
             .bind(args.addr)

@@ -60,7 +60,7 @@ pub const USAGE: &str = "  --addr HOST:PORT        where to listen (default 127.
                           at most 1024)
   --workers N             job workers (default: cores, at most 1024)
   --queue N               jobs waiting for a worker, at most (default 1024, at most 10^6)
-  --store N               jobs remembered, finished or not (default 10000, at most 10^7)
+  --store N               jobs remembered, finished or not (default 1146880, at most 10^7)
   --help                  this text";
 
 impl Options {
