@@ -14,6 +14,11 @@
 //!   backpressure.
 //! - [`close`](BoundedQueue::close) is Go's `close(jobs)`: no more items go in, items already
 //!   in stay and are still popped, and **every** sleeping worker is woken to find out.
+//! - [`push_batch`](BoundedQueue::push_batch) appends a whole turn's items under one lock
+//!   with at most one wake-up (chapter 5's submissions). The wake-up rule is one function,
+//!   `claim_wake`: wake a sleeper only if none is on its way already; a worker that wakes and
+//!   leaves items behind wakes the next — Go's scheduler does the same with its spinning
+//!   threads, tokio with its one searching worker.
 //!
 //! Why not `crossbeam_channel::bounded`: it would do, and chapter 1 uses it. Written by hand,
 //! the queue can be checked by loom (which cannot see inside crossbeam), and the book can show

@@ -16,6 +16,13 @@
 //! [`try_submit`](WorkerPool::try_submit) refuses at once, and the server answers 503 with
 //! `Retry-After`. Nothing blocks the event loop and no thread is ever created after start-up.
 //!
+//! **A turn's jobs at once.** `try_submit` takes the queue's lock and may wake a worker for
+//! every job. Chapter 5's server submits tens of jobs per turn of its loop, so it
+//! [`stage`](WorkerPool::stage)s them instead — accepted or refused at once, as before — and
+//! [`hand_over`](WorkerPool::hand_over)s them together when the turn ends: one lock of the
+//! queue, at most one wake-up. [`close`](WorkerPool::close) takes the staging's lock too, so a
+//! job staged before a close is queued by it, and none is staged after.
+//!
 //! **Shutdown runs the queued jobs.** `shutdown` closes the queue; workers keep taking jobs
 //! until it is empty, then exit, and `shutdown` joins them. A job accepted is a job run: each
 //! one holds a client's responder, and dropping it would turn an accepted request into a 500.
