@@ -320,8 +320,9 @@ impl<T> BoundedQueue<T> {
     }
 
     /// How many items are waiting: a count taken without the lock, which may be a moment
-    /// old — but never lower than the truth for the only thread that adds items, since its
-    /// own last count is the newest it can see, and others only take items away.
+    /// old. For a thread whose every push is ordered before its read — the event loop, whose
+    /// pushes all go through the pool's staging lock — it is never lower than the truth: its
+    /// own last count is the oldest it can see, and every later one is a worker's, lower.
     pub fn len(&self) -> usize {
         self.len.load(Ordering::Relaxed)
     }

@@ -144,8 +144,10 @@ impl<J> WorkerPool<J> {
     /// of the queue and at most one wake-up, instead of one of each per job. The answer is
     /// given now, so the room is counted now: the jobs staged, plus those queued.
     ///
-    /// Meant for one submitting thread, the loop: the queue's count it reads is never lower
-    /// than the truth for the thread that adds the jobs, so the bound holds exactly.
+    /// The bound holds exactly while every job enters through `stage` (the staging lock
+    /// orders each hand-over's count before every later read of it), so the count read here
+    /// is never lower than the truth. A `try_submit` beside it could overshoot the bound by
+    /// what it pushed in between.
     ///
     /// # Errors
     ///

@@ -223,3 +223,34 @@ fn the_sleeping_count_goes_up_and_back_down() {
     queue.close();
     worker.join().expect("the worker exits");
 }
+
+/// `stage` counts the jobs staged and those queued against the bound, and answers at once; a
+/// hand-over queues them; jobs staged before a close are queued by it, and after it refused.
+#[test]
+fn staged_jobs_count_against_the_bound_and_survive_a_close() {
+    let gated = gated_pool(1, 3);
+    gated.pool.stage(1).expect("room");
+    gated.pool.stage(2).expect("room");
+    gated.pool.hand_over();
+    let started = gated.started.recv_timeout(FAILURE_GUARD);
+    assert_eq!(started, Ok(1), "the hand-over woke the worker");
+    // Job 1 runs, job 2 is queued: room for two more of three.
+    gated.pool.stage(3).expect("room");
+    gated.pool.stage(4).expect("room");
+    assert_eq!(
+        gated.pool.stage(5),
+        Err(Rejected::QueueFull(5)),
+        "one queued and two staged fill a queue of three"
+    );
+    gated.pool.close(); // jobs 3 and 4 are still staged: the close queues them
+    assert_eq!(gated.pool.stage(6), Err(Rejected::ShuttingDown(6)));
+    gated.pool.hand_over(); // nothing left to hand over
+    drop(gated.gate);
+    gated.pool.shutdown();
+    let finished: Vec<_> = gated.finished.try_iter().collect();
+    assert_eq!(
+        finished,
+        [1, 2, 3, 4],
+        "every job staged before the close ran, in order"
+    );
+}

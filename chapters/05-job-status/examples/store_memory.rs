@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // ANCHOR: fill
     let config = StoreConfig {
         capacity: jobs,
         ..StoreConfig::default()
@@ -39,39 +40,56 @@ fn main() -> ExitCode {
     };
     let empty = resident_bytes().unwrap_or(before);
     let result = serde_json::json!({ "slept_ms": 0 });
-    let mut stored = 0;
-    while stored < jobs {
-        let Ok(id) = JobId::random() else {
-            eprintln!("store_memory: no randomness");
-            return ExitCode::FAILURE;
-        };
-        let (_ctx, cancel) = Context::background().with_cancel();
-        if store.insert(id, "sleep", cancel).is_err() {
-            break; // a shard is full: the store holds all it can
-        }
-        let ran = store.start(id).and_then(|()| {
-            let outcome = Outcome::Completed(result.clone());
-            store.finish(id, outcome)
-        });
-        if ran.is_err() {
-            eprintln!("store_memory: job {id} did not finish");
-            return ExitCode::FAILURE;
-        }
-        stored += 1;
+    if let Err(error) = submit_finished(&store, jobs, &result) {
+        eprintln!("store_memory: {error}");
+        return ExitCode::FAILURE;
     }
     let full = resident_bytes().unwrap_or(empty);
-    let per_job = (full.saturating_sub(empty)) as f64 / stored as f64;
+    // Ids are random, so one shard fills (and evicts its oldest) a little before the others.
+    let held = store.len();
+    let per_job = (full.saturating_sub(empty)) as f64 / held as f64;
+    // ANCHOR_END: fill
+    // As many again: every one evicts the oldest finished job. The tables must not grow.
+    if let Err(error) = submit_finished(&store, jobs, &result) {
+        eprintln!("store_memory: {error}");
+        return ExitCode::FAILURE;
+    }
+    let churned = resident_bytes().unwrap_or(full);
     let result_text = result.to_string();
     // ANCHOR_END: measure
     println!("store of {jobs} jobs ({} shards)", config.shards);
-    println!("  resident, empty store:  {:>8.1} MiB", mib(empty));
-    println!("  resident, {stored} finished: {:>8.1} MiB", mib(full));
-    println!("  per finished job:       {per_job:>8.1} bytes");
+    println!("  resident, empty store:        {:>8.1} MiB", mib(empty));
+    println!("  resident, {held} finished:  {:>8.1} MiB", mib(full));
+    println!("  per finished job:             {per_job:>8.1} bytes");
     println!(
         "  of which its result {result_text} is {} bytes of JSON",
         result_text.len()
     );
+    println!(
+        "  after {jobs} more, each evicting the oldest: {:>8.1} MiB",
+        mib(churned)
+    );
     ExitCode::SUCCESS
+}
+
+/// Submits `count` jobs that finish at once with `result`.
+fn submit_finished(
+    store: &JobStore,
+    count: usize,
+    result: &serde_json::Value,
+) -> Result<(), String> {
+    for _ in 0..count {
+        let id = JobId::random().map_err(|error| format!("no randomness: {error}"))?;
+        let (_ctx, cancel) = Context::background().with_cancel();
+        store
+            .insert(id, "sleep", cancel)
+            .map_err(|_| "a shard is full of unfinished jobs".to_owned())?;
+        store
+            .start(id)
+            .and_then(|()| store.finish(id, Outcome::Completed(result.clone())))
+            .map_err(|refused| format!("job {id} did not finish: {refused:?}"))?;
+    }
+    Ok(())
 }
 
 fn mib(bytes: u64) -> f64 {

@@ -166,7 +166,8 @@ fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
 // ANCHOR: result
 /// `GET /jobs/{id}/result[?wait=2s]`: the result now, or — with `wait` — when the job
 /// finishes, but no later than the wait. A waiting client holds no thread: its responder
-/// waits in the job's record, and the event loop's timer answers "not yet" at the deadline.
+/// waits in the store beside the job's record, and the event loop's timer answers "not yet"
+/// at the deadline.
 fn job_result(jobs: &Arc<Jobs>, request: &Request, defer: Defer<'_>) -> Reply {
     let Some(id) = request.param("id").and_then(JobId::parse) else {
         return Reply::Now(job_not_found(request.param("id").unwrap_or_default()));

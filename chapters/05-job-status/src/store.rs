@@ -22,11 +22,13 @@
 //!   entry while the write lock is held — and every reader waits. With one map, one lock and
 //!   no initial capacity, a flood of submissions makes such a stall every time the map doubles.
 //!   Here the store is split into shards (each with its own lock, so a stall or a write blocks
-//!   only a fraction of the jobs) and each shard's map is allocated once at its full size, so
-//!   it never doubles while filling up. (Under heavy insert-and-evict churn the map grows once
-//!   more — 1,024 to 2,048 buckets at the default shard size — and after that only tidies its
-//!   deleted slots in place, once in a while: microseconds at a shard's size.) The bench
-//!   (`benches/store.rs`) measures both.
+//!   only a fraction of the jobs) and each shard's map is allocated once, at twice the jobs
+//!   it holds. It never doubles while filling up, nor later: a removal may leave a "deleted"
+//!   mark in the table, and when the marks use up its spare room the table rebuilds itself —
+//!   in place if it is at most half full, by doubling if it is fuller. At half, every rebuild
+//!   is in place, once in a long while (about a millisecond at the default shard size). The
+//!   bench (`benches/store.rs`) measures the doubling stall, and `tests/memory.rs` that a
+//!   full store under churn does not grow.
 
 use crate::error::ApiError;
 use crate::job::{JobId, Status};
@@ -60,19 +62,20 @@ pub struct StoreConfig {
 }
 
 // ANCHOR: default_size
-/// Jobs one shard holds by default: 7/8 of 65,536, the most a hash table of 2^16 slots takes
-/// before it doubles — so every slot allocated is used when the store is full.
-const JOBS_PER_SHARD: usize = 65_536 / 8 * 7;
+/// Jobs one shard holds by default: 7/16 of 65,536. Its table is allocated for twice that,
+/// 7/8 of 65,536 — the most a table of 2^16 slots takes — so it is never more than half
+/// full, and the churn of a full store rebuilds it in place instead of doubling it.
+const JOBS_PER_SHARD: usize = 65_536 / 16 * 7;
 
 impl Default for StoreConfig {
-    /// 20 shards of 57,344 jobs: 1,146,880 jobs, about 150 bytes each beyond its result
-    /// (about 200 MiB in all when full of `sleep 0` jobs). That is 12 seconds of the fastest
+    /// 40 shards of 28,672 jobs: 1,146,880 jobs, under 200 bytes each beyond its result
+    /// (about 225 MiB in all when full of `sleep 0` jobs). That is 12 seconds of the fastest
     /// flood of `sleep 0` submissions measured on the book's machine (96,000 a second): a job
     /// finished during a 10-second flood can still be read at its end.
     fn default() -> Self {
         StoreConfig {
-            capacity: 20 * JOBS_PER_SHARD,
-            shards: 20,
+            capacity: 40 * JOBS_PER_SHARD,
+            shards: 40,
             ttl: Duration::from_secs(600),
             preallocate: true,
         }
@@ -128,16 +131,14 @@ pub struct JobView {
 }
 
 // ANCHOR: record
-/// One job as the store keeps it: 64 bytes, whatever its status. A store of a million
+/// One job as the store keeps it: 48 bytes, whatever its status. A store of a million
 /// finished jobs is a million of these, so nothing is here that a finished job does not
-/// need: long polls are kept apart (few jobs have any), times are numbers, and the result
-/// is its JSON text.
+/// need: long polls are kept apart (few jobs have any), times are numbers, the kind is a
+/// number, and the result is its JSON text.
 struct Record {
     /// Shown as RFC 3339; formatting costs less than a status read's system calls.
     created_at: UnixMillis,
     updated_at: UnixMillis,
-    /// The kind's name: `sleep`, `primes`, …
-    kind: &'static str,
     /// A completed job's result; a failed or cancelled job's error, as a JSON string.
     /// Serialized once when the job finishes, and copied into answers as it is.
     outcome: Option<Box<RawValue>>,
@@ -145,6 +146,9 @@ struct Record {
     cancel: Option<Cancel>,
     /// When it finished, in whole seconds of the store's own clock: for its TTL.
     finished_s: u32,
+    /// The kind's name (`sleep`, `primes`, …), as its place in the shard's `kinds`: a
+    /// server has a handful of kinds, and a `&'static str` takes 16 bytes.
+    kind: u16,
     status: Status,
 }
 // ANCHOR_END: record
@@ -159,9 +163,31 @@ struct Shard {
     /// How many of `jobs` are in each status, in [`Status::ALL`]'s order: kept as they
     /// change, so `/metrics` reads five numbers a shard instead of walking a million records.
     counts: [usize; 5],
+    /// The names of the kinds of job the shard has seen; a record keeps its kind's place.
+    kinds: Vec<&'static str>,
 }
 
 impl Shard {
+    /// The place of `kind` in `kinds`, added if new; `None` past 65,536 kinds.
+    fn kind_index(&mut self, kind: &'static str) -> Option<u16> {
+        let index = match self.kinds.iter().position(|&known| known == kind) {
+            Some(index) => index,
+            None => {
+                self.kinds.push(kind);
+                self.kinds.len() - 1
+            }
+        };
+        u16::try_from(index).ok()
+    }
+
+    /// The name of a record's kind.
+    fn kind(&self, record: &Record) -> &'static str {
+        self.kinds
+            .get(usize::from(record.kind))
+            .copied()
+            .unwrap_or("?")
+    }
+
     /// Removes a job, keeping the counts.
     fn forget(&mut self, id: JobId) -> Option<Record> {
         let record = self.jobs.remove(&id)?;
@@ -224,11 +250,13 @@ impl JobStore {
                 .map(|_| {
                     let room = if config.preallocate { per_shard } else { 0 };
                     RwLock::new(Shard {
-                        // Allocated, not touched: the memory becomes resident as jobs arrive.
-                        jobs: HashMap::with_capacity(room),
+                        // Twice the jobs: see the module documentation. Allocated, not
+                        // touched: the memory becomes resident as jobs arrive.
+                        jobs: HashMap::with_capacity(2 * room),
                         finished: VecDeque::with_capacity(room),
                         waiters: HashMap::new(),
                         counts: [0; 5],
+                        kinds: Vec::new(),
                     })
                 })
                 .collect(),
@@ -262,16 +290,17 @@ impl JobStore {
             let oldest = shard.finished.pop_front().ok_or(StoreFull)?;
             shard.forget(oldest);
         }
+        let kind = shard.kind_index(kind).ok_or(StoreFull)?;
         shard.counts[Status::Pending.index()] += 1;
         shard.jobs.insert(
             id,
             Record {
                 created_at: now,
                 updated_at: now,
-                kind,
                 outcome: None,
                 cancel: Some(cancel),
                 finished_s: 0,
+                kind,
                 status: Status::Pending,
             },
         );
@@ -299,7 +328,8 @@ impl JobStore {
     pub fn view(&self, id: JobId) -> Option<JobView> {
         let shard = self.read(id);
         let record = shard.jobs.get(&id)?;
-        self.live(record).then(|| view(id, record))
+        self.live(record)
+            .then(|| view(id, shard.kind(record), record))
     }
 
     /// The answer to `GET /jobs/{id}`, serialized straight from the record under the read
@@ -322,7 +352,7 @@ impl JobStore {
                 200,
                 &ViewRef {
                     id,
-                    kind: record.kind,
+                    kind: shard.kind(record),
                     status: record.status,
                     created_at: record.created_at,
                     updated_at: record.updated_at,
@@ -688,10 +718,10 @@ impl Record {
     }
 }
 
-fn view(id: JobId, record: &Record) -> JobView {
+fn view(id: JobId, kind: &'static str, record: &Record) -> JobView {
     JobView {
         id,
-        kind: record.kind,
+        kind,
         status: record.status,
         created_at: record.created_at.to_string(),
         updated_at: record.updated_at.to_string(),

@@ -1,6 +1,7 @@
 //! What a finished job costs the store, held to its budget: at most 250 bytes of resident
-//! memory per finished job beyond its result. A field added to the record, a string where a
-//! number would do, or a result allocated with slack would each break it.
+//! memory per finished job beyond its result, and no growth when a full store keeps taking
+//! jobs. A string where a number would do, a result allocated with slack, or a table sized so
+//! that churn doubles it would each break it.
 //!
 //! One test in its own binary: nothing else allocates while it measures. Linux only (it reads
 //! `/proc/self/statm`); `examples/store_memory.rs` prints the same figure for any size.
@@ -25,8 +26,8 @@ fn resident_bytes() -> u64 {
 
 #[test]
 fn a_finished_job_costs_at_most_250_bytes_beyond_its_result() {
-    // The default store's geometry (57,344 jobs a shard: its tables full to their load
-    // limit), with fewer shards, so the test takes a second, not ten.
+    // The default store's geometry (28,672 jobs a shard, in a table of 65,536 slots), with
+    // fewer shards, so the test takes a second, not ten.
     let per_shard = StoreConfig::default().capacity / StoreConfig::default().shards;
     let config = StoreConfig {
         capacity: 4 * per_shard,
@@ -39,14 +40,7 @@ fn a_finished_job_costs_at_most_250_bytes_beyond_its_result() {
     // with its 8-byte header, at least 32 bytes.
     let result_bytes = (result.to_string().len() + 8).div_ceil(16).max(2) * 16;
     let empty = resident_bytes();
-    for _ in 0..config.capacity {
-        let id = JobId::random().expect("randomness");
-        let (_ctx, cancel) = Context::background().with_cancel();
-        store.insert(id, "sleep", cancel).expect("room");
-        store.start(id).expect("pending → running");
-        let completed = Outcome::Completed(result.clone());
-        store.finish(id, completed).expect("running → completed");
-    }
+    submit_finished(&store, config.capacity, &result);
     let full = resident_bytes();
     // Ids are random, so one shard fills (and evicts its oldest) a little before the others.
     let held = store.len();
@@ -58,4 +52,27 @@ fn a_finished_job_costs_at_most_250_bytes_beyond_its_result() {
         beyond_result <= BUDGET_BYTES,
         "{beyond_result:.1} bytes per finished job beyond its result; the budget is {BUDGET_BYTES}"
     );
+
+    // As many again, each evicting the oldest: a full store under churn must not grow. (A
+    // table filled past half would double here, when its deleted marks use up its room.)
+    submit_finished(&store, config.capacity, &result);
+    let churned = resident_bytes();
+    let grown = churned.saturating_sub(full) as f64 / (full - empty) as f64;
+    println!("after churn: {:.1}% more", grown * 100.0);
+    assert!(
+        grown < 0.05,
+        "the full store grew by {:.0}% under churn",
+        grown * 100.0
+    );
+}
+
+fn submit_finished(store: &JobStore, count: usize, result: &serde_json::Value) {
+    for _ in 0..count {
+        let id = JobId::random().expect("randomness");
+        let (_ctx, cancel) = Context::background().with_cancel();
+        store.insert(id, "sleep", cancel).expect("room");
+        store.start(id).expect("pending → running");
+        let completed = Outcome::Completed(result.clone());
+        store.finish(id, completed).expect("running → completed");
+    }
 }
