@@ -141,6 +141,10 @@ impl<T> BoundedQueue<T> {
             return Err(Closed);
         }
         state.items.extend(items.drain(..));
+        debug_assert!(
+            state.items.len() <= self.capacity,
+            "a hand-over past the bound"
+        );
         self.len.store(state.items.len(), Ordering::Relaxed);
         let wake = Self::claim_wake(&mut state);
         drop(state);
@@ -349,6 +353,27 @@ impl<T> BoundedQueue<T> {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+
+    /// At most one wake-up on its way: none while one is, one again once it has arrived, and
+    /// none for an empty queue.
+    #[test]
+    fn one_wake_up_on_its_way_at_a_time() {
+        let mut state = State {
+            items: VecDeque::from([1]),
+            closed: false,
+            idle: 2,
+            blocked: 0,
+            waking: false,
+        };
+        assert!(BoundedQueue::claim_wake(&mut state));
+        state.items.push_back(2);
+        assert!(!BoundedQueue::claim_wake(&mut state), "one is on its way");
+        state.waking = false; // it arrived
+        assert!(BoundedQueue::claim_wake(&mut state));
+        state.items.clear();
+        state.waking = false;
+        assert!(!BoundedQueue::claim_wake(&mut state), "nothing to wake for");
+    }
 
     #[test]
     fn a_full_queue_hands_the_item_back() {

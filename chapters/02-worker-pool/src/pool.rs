@@ -165,20 +165,22 @@ impl<J> WorkerPool<J> {
     }
 
     /// Queues every staged job, with one lock of the queue and at most one worker woken.
-    pub fn hand_over(&self) {
+    ///
+    /// # Errors
+    ///
+    /// The staged jobs, if the queue is closed. It cannot be, while only `close` closes it
+    /// (`close` empties the staging first, under the same lock; its broken twin shows what
+    /// happens otherwise) — but an accepted job is never dropped unseen: the caller gets it
+    /// back, to record why it will not run.
+    pub fn hand_over(&self) -> Result<(), Vec<J>> {
         let mut staging = self.staging();
         if staging.jobs.is_empty() {
-            return;
+            return Ok(());
         }
         // Lock order: the staging, then the queue — as in `close`; workers take only the queue.
-        // The queue cannot be closed here: only `close` closes it, and it empties the staging
-        // first, under this lock. (Its broken twin shows what happens otherwise.)
-        if self.shared.queue.push_batch(&mut staging.jobs).is_err() {
-            log::error!(
-                "{} accepted jobs found the queue closed",
-                staging.jobs.len()
-            );
-            staging.jobs.clear();
+        match self.shared.queue.push_batch(&mut staging.jobs) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(std::mem::take(&mut staging.jobs)),
         }
     }
     // ANCHOR_END: stage

@@ -222,7 +222,7 @@ fn a_staged_job_runs_despite_the_close(close: ClosePool) {
         thread::spawn(move || close(&pool))
     };
     let accepted = usize::from(pool.stage(1).is_ok());
-    pool.hand_over(); // the end of the loop's turn
+    let _refused = pool.hand_over(); // the end of the loop's turn; a refused job never runs
     closer.join().expect("the closer returns");
     let pool = Arc::into_inner(pool).expect("the closer has let go of the pool");
     pool.shutdown(); // joins the worker: every queued job has run

@@ -231,7 +231,7 @@ fn staged_jobs_count_against_the_bound_and_survive_a_close() {
     let gated = gated_pool(1, 3);
     gated.pool.stage(1).expect("room");
     gated.pool.stage(2).expect("room");
-    gated.pool.hand_over();
+    gated.pool.hand_over().expect("open");
     let started = gated.started.recv_timeout(FAILURE_GUARD);
     assert_eq!(started, Ok(1), "the hand-over woke the worker");
     // Job 1 runs, job 2 is queued: room for two more of three.
@@ -244,7 +244,7 @@ fn staged_jobs_count_against_the_bound_and_survive_a_close() {
     );
     gated.pool.close(); // jobs 3 and 4 are still staged: the close queues them
     assert_eq!(gated.pool.stage(6), Err(Rejected::ShuttingDown(6)));
-    gated.pool.hand_over(); // nothing left to hand over
+    gated.pool.hand_over().expect("nothing left to hand over");
     drop(gated.gate);
     gated.pool.shutdown();
     let finished: Vec<_> = gated.finished.try_iter().collect();
@@ -253,4 +253,32 @@ fn staged_jobs_count_against_the_bound_and_survive_a_close() {
         [1, 2, 3, 4],
         "every job staged before the close ran, in order"
     );
+}
+
+/// A pool shut down (or dropped) in the middle of a turn runs what was staged: the close
+/// queues it.
+#[test]
+fn a_pool_shut_down_mid_turn_runs_its_staged_jobs() {
+    let gated = gated_pool(1, 4);
+    gated.pool.stage(1).expect("room"); // accepted; the turn's end never comes
+    drop(gated.gate);
+    gated.pool.shutdown();
+    let finished: Vec<_> = gated.finished.try_iter().collect();
+    assert_eq!(finished, [1], "an accepted job never ran");
+}
+
+/// A hand-over's count is seen at once, without the queue's lock: the room `stage` counts.
+#[test]
+fn a_hand_over_is_counted_at_once() {
+    let gated = gated_pool(1, 4);
+    gated.pool.stage(1).expect("room");
+    gated.pool.hand_over().expect("open");
+    assert_eq!(gated.started.recv_timeout(FAILURE_GUARD), Ok(1));
+    gated.pool.stage(2).expect("room");
+    gated.pool.stage(3).expect("room");
+    assert_eq!(gated.pool.queued(), 0, "staged, not yet queued");
+    gated.pool.hand_over().expect("open");
+    assert_eq!(gated.pool.queued(), 2, "the worker is busy: both wait");
+    drop(gated.gate);
+    gated.pool.shutdown();
 }

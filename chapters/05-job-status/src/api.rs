@@ -82,7 +82,15 @@ impl Jobs {
 /// all at once: one lock of the queue, at most one worker woken.
 impl EndOfTurn for Jobs {
     fn end_of_turn(&self) {
-        self.pool.hand_over();
+        if let Err(refused) = self.pool.hand_over() {
+            // Only a pool closed behind the staging's back refuses; say so in each job.
+            log::error!("{} accepted jobs found the job queue closed", refused.len());
+            for job in refused {
+                let _ = self
+                    .store
+                    .cancel_because(job.id, "the job queue closed before it ran");
+            }
+        }
     }
 }
 // ANCHOR_END: end_of_turn

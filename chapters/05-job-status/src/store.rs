@@ -54,10 +54,15 @@ pub struct StoreConfig {
     pub capacity: usize,
     /// How many independently locked parts the store is split into.
     pub shards: usize,
-    /// How long a finished job is kept.
+    /// How long a finished job is kept (at least this, at most a second more).
     pub ttl: Duration,
-    /// Allocate each shard's map at its full size up front, so it never doubles under the lock
-    /// while the store fills (churn may still grow it once; see the module documentation).
+    /// The most bytes of results and error messages (their JSON text) the store keeps, in
+    /// all: past it, the oldest finished jobs go, however few. `capacity` bounds the records;
+    /// this bounds what they carry — a store sized for a million tiny results must not keep a
+    /// million large ones.
+    pub result_bytes: usize,
+    /// Allocate each shard's map up front, at twice the jobs it holds, so it never doubles
+    /// under the lock (see the module documentation).
     pub preallocate: bool,
 }
 
@@ -77,6 +82,7 @@ impl Default for StoreConfig {
             capacity: 40 * JOBS_PER_SHARD,
             shards: 40,
             ttl: Duration::from_secs(600),
+            result_bytes: 128 << 20,
             preallocate: true,
         }
     }
@@ -165,6 +171,8 @@ struct Shard {
     counts: [usize; 5],
     /// The names of the kinds of job the shard has seen; a record keeps its kind's place.
     kinds: Vec<&'static str>,
+    /// The bytes of JSON text the shard's records keep as outcomes (see `result_bytes`).
+    outcome_bytes: usize,
 }
 
 impl Shard {
@@ -191,8 +199,15 @@ impl Shard {
     /// Removes a job, keeping the counts.
     fn forget(&mut self, id: JobId) -> Option<Record> {
         let record = self.jobs.remove(&id)?;
-        self.counts[record.status.index()] -= 1;
+        self.count_out(record.status);
+        self.outcome_bytes -= outcome_len(&record);
         Some(record)
+    }
+
+    fn count_out(&mut self, status: Status) {
+        let count = &mut self.counts[status.index()];
+        debug_assert!(*count > 0, "the counts of {status:?} drifted");
+        *count = count.saturating_sub(1);
     }
 }
 
@@ -233,6 +248,8 @@ pub trait JobEvents: Send + Sync {
 pub struct JobStore {
     shards: Vec<RwLock<Shard>>,
     per_shard: usize,
+    /// `result_bytes`, shard by shard.
+    outcome_bytes_per_shard: usize,
     ttl: Duration,
     /// The store's clock starts here: records keep their end in seconds since.
     started: Instant,
@@ -257,10 +274,12 @@ impl JobStore {
                         waiters: HashMap::new(),
                         counts: [0; 5],
                         kinds: Vec::new(),
+                        outcome_bytes: 0,
                     })
                 })
                 .collect(),
             per_shard,
+            outcome_bytes_per_shard: config.result_bytes / shards,
             ttl: config.ttl,
             started: Instant::now(),
             events: None,
@@ -413,7 +432,8 @@ impl JobStore {
         outcome: Option<Box<RawValue>>,
     ) -> Result<(), TransitionError> {
         let now = UnixMillis::now(); // read before the lock is taken
-        let now_s = self.clock_s();
+        // Rounded up: a job finished at 0.9 s is not "a second old" at 1.0 s.
+        let now_s = self.clock_s(Round::Up);
         let (cancel, waiters, answer) = {
             let mut guard = self.write(id);
             let shard = &mut *guard;
@@ -424,21 +444,25 @@ impl JobStore {
                     to,
                 });
             }
-            shard.counts[record.status.index()] -= 1;
-            shard.counts[to.index()] += 1;
+            let from = record.status;
             record.status = to;
             record.updated_at = now;
             if outcome.is_some() {
+                shard.outcome_bytes -= outcome_len(record);
                 record.outcome = outcome;
+                shard.outcome_bytes += outcome_len(record);
             }
-            if !to.is_finished() {
+            shard.count_out(from);
+            shard.counts[to.index()] += 1;
+            let Some(record) = shard.jobs.get_mut(&id).filter(|_| to.is_finished()) else {
                 return Ok(());
-            }
+            };
             record.finished_s = now_s;
             let cancel = record.cancel.take();
             let waiters = shard.waiters.remove(&id).unwrap_or_default();
             let answer = (!waiters.is_empty()).then(|| result_response(id, record));
             shard.finished.push_back(id);
+            self.keep_outcomes_within_budget(shard, id);
             (cancel, waiters, answer)
         }; // the write lock is released here
         // ANCHOR_END: transition_locked
@@ -579,9 +603,8 @@ impl JobStore {
                     .collect()
             };
             for id in unfinished {
-                let outcome = json_exactly(why);
                 // A job that finished since we looked refuses the move: it keeps its ending.
-                if self.transition(id, Status::Cancelled, outcome).is_ok() {
+                if self.cancel_because(id, why).is_ok() {
                     cancelled += 1;
                 }
             }
@@ -590,9 +613,18 @@ impl JobStore {
     }
     // ANCHOR_END: cancel_unfinished
 
+    /// Cancels a pending or running job, recording `why` as its error.
+    ///
+    /// # Errors
+    ///
+    /// See [`transition`](Self::transition).
+    pub fn cancel_because(&self, id: JobId, why: &str) -> Result<(), TransitionError> {
+        self.transition(id, Status::Cancelled, json_exactly(why))
+    }
+
     /// How many jobs the store holds in each status, in [`Status::ALL`]'s order (finished
-    /// jobs only until they expire or make room): for `/metrics`. Each shard's expired jobs
-    /// are purged first, so the finished counts are of jobs `GET` still shows.
+    /// jobs until they are purged, which is at most a few submissions after they expire): for
+    /// `/metrics`. Each shard purges a few expired jobs first, as a submission does.
     pub fn counts(&self) -> [usize; 5] {
         let mut counts = [0; 5];
         for shard in &self.shards {
@@ -632,12 +664,13 @@ impl JobStore {
         self.len() == 0
     }
 
-    /// Whether a record is still visible: unfinished, or finished less than a TTL ago (to
-    /// the second).
+    /// Whether a record is still visible: unfinished, or finished less than a TTL ago.
     fn live(&self, record: &Record) -> bool {
-        !record.status.is_finished() || self.within_ttl(record, self.clock_s())
+        !record.status.is_finished() || self.within_ttl(record, self.clock_s(Round::Down))
     }
 
+    /// Whether a record finished less than a TTL ago, by whole seconds: its end is rounded
+    /// up and `now_s` down, so a record is never dropped early, and at most a second late.
     fn within_ttl(&self, record: &Record, now_s: u32) -> bool {
         let age = Duration::from_secs(u64::from(now_s.saturating_sub(record.finished_s)));
         age < self.ttl
@@ -645,14 +678,35 @@ impl JobStore {
 
     /// Seconds since the store was made, by the monotonic clock: 4 bytes in a record, where an
     /// `Instant` takes 16.
-    fn clock_s(&self) -> u32 {
-        u32::try_from(self.started.elapsed().as_secs()).unwrap_or(u32::MAX)
+    fn clock_s(&self, round: Round) -> u32 {
+        whole_seconds(self.started.elapsed(), round)
     }
 
-    /// Forgets the jobs that finished more than a TTL ago (the oldest are first in line).
+    // ANCHOR: result_budget
+    /// Evicts the oldest finished jobs, never `keep` (the job that just finished), while the
+    /// shard's outcomes take more than their share of `result_bytes`.
+    fn keep_outcomes_within_budget(&self, shard: &mut Shard, keep: JobId) {
+        while shard.outcome_bytes > self.outcome_bytes_per_shard {
+            match shard.finished.front() {
+                Some(&oldest) if oldest != keep => {
+                    shard.finished.pop_front();
+                    shard.forget(oldest);
+                }
+                _ => break,
+            }
+        }
+    }
+    // ANCHOR_END: result_budget
+
+    /// Forgets jobs that finished more than a TTL ago (the oldest are first in line): at most
+    /// [`PURGE_AT_MOST`] a call, so that a shard whose jobs all expired together — a flood ten
+    /// minutes ago — is purged a little at every submission, not all at once on the loop.
     fn expire(&self, shard: &mut Shard) {
-        let now_s = self.clock_s();
-        while let Some(&id) = shard.finished.front() {
+        let now_s = self.clock_s(Round::Down);
+        for _ in 0..PURGE_AT_MOST {
+            let Some(&id) = shard.finished.front() else {
+                break;
+            };
             // A finished job is gone from `jobs` only if `remove` forgot it (a drain cancelled
             // it while its submission was being refused): nothing to keep in line for.
             let keep = shard
@@ -701,6 +755,28 @@ fn json_exactly(value: &(impl Serialize + ?Sized)) -> Option<Box<RawValue>> {
     })
 }
 // ANCHOR_END: json_exactly
+
+/// Expired jobs purged at most per submission (and per shard, per `/metrics` scrape): more
+/// than one, so that purging keeps ahead of a steady flow of jobs.
+const PURGE_AT_MOST: usize = 32;
+
+/// Which way to round a time to whole seconds.
+#[derive(Clone, Copy)]
+enum Round {
+    Down,
+    Up,
+}
+
+/// `elapsed` in whole seconds, rounded as asked (and saturating at `u32::MAX`: 136 years).
+fn whole_seconds(elapsed: Duration, round: Round) -> u32 {
+    let up = matches!(round, Round::Up) && elapsed.subsec_nanos() > 0;
+    u32::try_from(elapsed.as_secs().saturating_add(u64::from(up))).unwrap_or(u32::MAX)
+}
+
+/// The bytes of JSON text a record keeps as its outcome.
+fn outcome_len(record: &Record) -> usize {
+    record.outcome.as_ref().map_or(0, |raw| raw.get().len())
+}
 
 impl Record {
     /// Why the job failed or was cancelled, as a JSON string, if it says.
@@ -757,5 +833,90 @@ fn result_response(id: JobId, record: &Record) -> Response {
             error: record.error_text(),
         }
         .into_response(),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    struct Nowhere;
+
+    impl http_loop::Deliver for Nowhere {
+        fn deliver(&self, _: http_loop::slab::Key, _: u64, _: Response) {}
+    }
+
+    fn responder() -> Responder {
+        let key = http_loop::slab::Key {
+            index: 0,
+            generation: 0,
+        };
+        Responder::new(std::sync::Arc::new(Nowhere), key, 0)
+    }
+
+    /// The side map of long polls keeps no empty list behind: not after a poll is forgotten,
+    /// nor after its job finishes.
+    #[test]
+    fn the_long_polls_leave_no_empty_lists() {
+        let store = JobStore::new(StoreConfig {
+            capacity: 4,
+            shards: 1,
+            ..StoreConfig::default()
+        });
+        let id = JobId::random().expect("randomness");
+        let (_ctx, cancel) = ch03_context::Context::background().with_cancel();
+        store.insert(id, "sleep", cancel).expect("room");
+        let waiter = WaiterId::next();
+        store.await_result(id, waiter, responder());
+        store.forget_waiter(id, waiter);
+        assert!(store.read(id).waiters.is_empty(), "after forget_waiter");
+        store.await_result(id, WaiterId::next(), responder());
+        store.cancel(id).expect("pending → cancelled");
+        assert!(store.read(id).waiters.is_empty(), "after the job finished");
+    }
+
+    /// A job holds at most `MAX_WAITERS_PER_JOB` long polls; the next is answered at once.
+    #[test]
+    fn the_long_polls_of_one_job_are_bounded() {
+        let store = JobStore::new(StoreConfig {
+            capacity: 4,
+            shards: 1,
+            ..StoreConfig::default()
+        });
+        let id = JobId::random().expect("randomness");
+        let (_ctx, cancel) = ch03_context::Context::background().with_cancel();
+        store.insert(id, "sleep", cancel).expect("room");
+        for _ in 0..MAX_WAITERS_PER_JOB {
+            assert!(
+                store
+                    .wait_for_result(id, WaiterId::next(), responder())
+                    .is_ok()
+            );
+        }
+        assert!(
+            store
+                .wait_for_result(id, WaiterId::next(), responder())
+                .is_err()
+        );
+    }
+
+    /// An end is rounded up and a now down, so an age in whole seconds is never more than the
+    /// true age: a record is never dropped before its TTL.
+    #[test]
+    fn ages_in_whole_seconds_are_never_too_old() {
+        let ms = Duration::from_millis;
+        assert_eq!(whole_seconds(ms(950), Round::Up), 1);
+        assert_eq!(whole_seconds(ms(1_000), Round::Up), 1);
+        assert_eq!(whole_seconds(ms(1_050), Round::Down), 1);
+        // Finished at 0.95 s, read at 1.05 s: 0.1 s old, counted as 0.
+        let age = whole_seconds(ms(1_050), Round::Down) - whole_seconds(ms(950), Round::Up);
+        assert_eq!(age, 0);
+        assert_eq!(whole_seconds(Duration::MAX, Round::Up), u32::MAX);
+    }
+
+    /// A record is 48 bytes: the layout the book's arithmetic of bytes per job stands on.
+    #[test]
+    fn a_record_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<Record>(), 48);
     }
 }

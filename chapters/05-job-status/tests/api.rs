@@ -246,6 +246,7 @@ fn a_store_full_of_unfinished_jobs_is_503() {
         shards: 1,
         ttl: Duration::from_secs(600),
         preallocate: true,
+        ..StoreConfig::default()
     };
     let server = server(
         store,

@@ -11,6 +11,7 @@ fn store(capacity: usize, ttl: Duration) -> JobStore {
         shards: 1,
         ttl,
         preallocate: true,
+        ..StoreConfig::default()
     })
 }
 
@@ -140,4 +141,111 @@ fn a_forgotten_waiter_delivers_nothing() {
     store.forget_waiter(id, waiter);
     complete(&store, id); // nobody waits any more
     assert_eq!(deliveries.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// The per-status counts follow every change: a submission, each move, an eviction, a
+/// withdrawal, a cancel.
+#[test]
+fn the_counts_follow_every_change() {
+    let store = store(2, Duration::from_secs(600));
+    let a = add(&store).expect("room");
+    assert_eq!(store.counts(), [1, 0, 0, 0, 0]);
+    store.start(a).expect("pending → running");
+    assert_eq!(store.counts(), [0, 1, 0, 0, 0]);
+    store
+        .finish(a, Outcome::Completed(serde_json::json!(1)))
+        .expect("running → completed");
+    assert_eq!(store.counts(), [0, 0, 1, 0, 0]);
+    let b = add(&store).expect("room");
+    let c = add(&store).expect("room, made by evicting a");
+    assert_eq!(store.counts(), [2, 0, 0, 0, 0], "the evicted job is gone");
+    store.remove(c);
+    assert_eq!(store.counts(), [1, 0, 0, 0, 0], "the withdrawn job is gone");
+    store.cancel(b).expect("pending → cancelled");
+    assert_eq!(store.counts(), [0, 0, 0, 0, 1]);
+}
+
+/// An expired job is purged from the counts when they are read.
+#[test]
+fn the_counts_leave_out_expired_jobs() {
+    let store = store(4, Duration::ZERO);
+    let id = add(&store).expect("room");
+    complete(&store, id);
+    assert!(store.view(id).is_none(), "expired");
+    assert_eq!(store.counts(), [0; 5]);
+}
+
+/// A job cancelled by a drain and then withdrawn leaves a stale place in the line of finished
+/// jobs; it does not hold up the expiry of those behind it.
+#[test]
+fn a_withdrawn_finished_job_does_not_block_expiry() {
+    let store = store(4, Duration::ZERO);
+    let a = add(&store).expect("room");
+    store.cancel(a).expect("pending → cancelled");
+    store.remove(a);
+    let b = add(&store).expect("room");
+    complete(&store, b);
+    add(&store).expect("room");
+    assert_eq!(store.len(), 1, "b expired behind the stale place");
+}
+
+/// A completed job has a result and no error, in both of its views.
+#[test]
+fn a_completed_job_shows_no_error() {
+    let store = store(4, Duration::from_secs(600));
+    let id = add(&store).expect("room");
+    complete(&store, id);
+    assert_eq!(store.view(id).expect("kept").error, None);
+    let answer = store.view_response(id).expect("kept");
+    let body: serde_json::Value = serde_json::from_slice(answer.body()).expect("JSON");
+    assert_eq!(body.get("error"), None, "{body}");
+    let failed = add(&store).expect("room");
+    store.start(failed).expect("pending → running");
+    store
+        .finish(failed, Outcome::Failed("no disk".to_owned()))
+        .expect("running → failed");
+    assert_eq!(
+        store.view(failed).expect("kept").error.as_deref(),
+        Some("no disk")
+    );
+}
+
+/// The results kept are bounded in bytes, not only in number: past the budget, the oldest
+/// finished jobs go, and the one that just finished stays.
+#[test]
+fn results_are_bounded_in_bytes() {
+    let store = JobStore::new(StoreConfig {
+        capacity: 100,
+        shards: 1,
+        result_bytes: 2_500,
+        ..StoreConfig::default()
+    });
+    let big = serde_json::json!("x".repeat(998)); // 1,000 bytes of JSON text
+    let ids: Vec<JobId> = (0..3).map(|_| add(&store).expect("room")).collect();
+    for &id in &ids {
+        store.start(id).expect("pending → running");
+        store
+            .finish(id, Outcome::Completed(big.clone()))
+            .expect("running → completed");
+    }
+    assert!(
+        store.view(ids[0]).is_none(),
+        "3,000 bytes > 2,500: the oldest went"
+    );
+    assert!(store.view(ids[1]).is_some());
+    assert!(
+        store.view(ids[2]).is_some(),
+        "the one that just finished stays"
+    );
+    let huge = serde_json::json!("y".repeat(10_000));
+    let last = add(&store).expect("room");
+    store.start(last).expect("pending → running");
+    store
+        .finish(last, Outcome::Completed(huge))
+        .expect("running → completed");
+    assert!(
+        store.view(last).is_some(),
+        "over the budget alone, but it just finished"
+    );
+    assert_eq!(store.len(), 1, "everything older made room");
 }
