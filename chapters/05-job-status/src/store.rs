@@ -416,7 +416,6 @@ impl JobStore {
     }
 
     // ANCHOR: transition
-    // ANCHOR: transition_locked
     /// The one place where a status changes: checks the move and makes it under one write
     /// lock. When the job finishes, its context handle is dropped (cancelling a `DELETE`d
     /// job's work) and its long polls are answered, both after the lock is released.
@@ -425,6 +424,7 @@ impl JobStore {
     ///
     /// [`TransitionError::NotFound`], or [`TransitionError::Illegal`] when the move is not in
     /// the diagram — such as a worker's `completed` arriving after a client's `cancelled`.
+    // ANCHOR: transition_locked
     pub fn transition(
         &self,
         id: JobId,
