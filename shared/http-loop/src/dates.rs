@@ -75,14 +75,29 @@ impl std::fmt::Display for UnixMillis {
         let seconds = self.0 / 1000;
         let (year, month, day) = civil_from_days(seconds / 86_400);
         let seconds_of_day = seconds % 86_400;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-            seconds_of_day / 3600,
-            seconds_of_day / 60 % 60,
-            seconds_of_day % 60,
-            self.0 % 1000,
-        )
+        if year > 9999 {
+            // Past the four digits RFC 3339 allows: not a time this server will see.
+            return write!(f, "{year}-{month:02}-{day:02}T00:00:00.000Z");
+        }
+        // Digits written straight into a buffer: every `GET /jobs/{id}` shows two of these,
+        // and the formatting machinery of `write!` costs more than the rest of the answer's
+        // serialization.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u64| {
+            for slot in text[at..at + width].iter_mut().rev() {
+                *slot = b'0' + (value % 10) as u8; // a digit: the cast cannot truncate
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, month);
+        put(8, 2, day);
+        put(11, 2, seconds_of_day / 3600);
+        put(14, 2, seconds_of_day / 60 % 60);
+        put(17, 2, seconds_of_day % 60);
+        put(20, 3, self.0 % 1000);
+        // Only ASCII digits and separators went in.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
 }
 
@@ -141,6 +156,15 @@ mod tests {
         let time = UNIX_EPOCH + std::time::Duration::from_millis(951_782_400_123);
         assert_eq!(rfc3339(time), "2000-02-29T00:00:00.123Z");
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        // 2026-11-29T05:28:07.009Z, each field with a leading zero to keep.
+        assert_eq!(
+            UnixMillis(1_795_930_087_009).to_string(),
+            "2026-11-29T05:28:07.009Z"
+        );
+        assert_eq!(
+            UnixMillis(253_402_300_799_999).to_string(),
+            "9999-12-31T23:59:59.999Z"
+        );
     }
 
     #[test]
