@@ -854,10 +854,7 @@ mod tests {
         Responder::new(std::sync::Arc::new(Nowhere), key, 0)
     }
 
-    /// The side map of long polls keeps no empty list behind: not after a poll is forgotten,
-    /// nor after its job finishes.
-    #[test]
-    fn the_long_polls_leave_no_empty_lists() {
+    fn a_store_with_a_pending_job() -> (JobStore, JobId) {
         let store = JobStore::new(StoreConfig {
             capacity: 4,
             shards: 1,
@@ -866,6 +863,14 @@ mod tests {
         let id = JobId::random().expect("randomness");
         let (_ctx, cancel) = ch03_context::Context::background().with_cancel();
         store.insert(id, "sleep", cancel).expect("room");
+        (store, id)
+    }
+
+    /// The side map of long polls keeps no empty list behind: not after a poll is forgotten,
+    /// nor after its job finishes.
+    #[test]
+    fn the_long_polls_leave_no_empty_lists() {
+        let (store, id) = a_store_with_a_pending_job();
         let waiter = WaiterId::next();
         store.await_result(id, waiter, responder());
         store.forget_waiter(id, waiter);
@@ -878,14 +883,7 @@ mod tests {
     /// A job holds at most `MAX_WAITERS_PER_JOB` long polls; the next is answered at once.
     #[test]
     fn the_long_polls_of_one_job_are_bounded() {
-        let store = JobStore::new(StoreConfig {
-            capacity: 4,
-            shards: 1,
-            ..StoreConfig::default()
-        });
-        let id = JobId::random().expect("randomness");
-        let (_ctx, cancel) = ch03_context::Context::background().with_cancel();
-        store.insert(id, "sleep", cancel).expect("room");
+        let (store, id) = a_store_with_a_pending_job();
         for _ in 0..MAX_WAITERS_PER_JOB {
             assert!(
                 store
