@@ -70,6 +70,8 @@ impl From<SystemTime> for UnixMillis {
     }
 }
 
+// ANCHOR_END: unix_millis
+
 impl std::fmt::Display for UnixMillis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let seconds = self.0 / 1000;
@@ -106,7 +108,6 @@ impl serde::Serialize for UnixMillis {
         serializer.collect_str(self)
     }
 }
-// ANCHOR_END: unix_millis
 
 /// Formats seconds since the Unix epoch as an IMF-fixdate (RFC 9110 §5.6.7).
 pub fn format_http_date(unix_seconds: u64) -> String {
