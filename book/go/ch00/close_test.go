@@ -1,6 +1,7 @@
 package ch00
 
 import (
+	"bookgo/internal/testwait"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,12 +29,12 @@ func (r *recorder) note(event string) {
 	}
 }
 
-// waitClosed waits for the server's first Close, failing the test after failureGuard.
+// waitClosed waits for the server's first Close, failing the test after testwait.Guard.
 func (r *recorder) waitClosed(t *testing.T) {
 	t.Helper()
 	select {
 	case <-r.closed:
-	case <-time.After(failureGuard):
+	case <-time.After(testwait.Guard):
 		t.Fatal("the server never closed the connection")
 	}
 }

@@ -1,6 +1,7 @@
 package ch00
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"log"
@@ -89,7 +90,7 @@ func TestAPanicInAHandlersGoroutineEndsTheProcess(t *testing.T) {
 		http.Get(srv.URL)
 		return // not reached
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), failureGuard)
+	ctx, cancel := context.WithTimeout(context.Background(), testwait.Guard)
 	defer cancel()
 	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestAPanicInAHandlersGoroutineEndsTheProcess$")
 	child.Env = append(os.Environ(), "CH00_PANIC_CHILD=1")

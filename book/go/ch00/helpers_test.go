@@ -1,15 +1,13 @@
 package ch00
 
 import (
+	"bookgo/internal/testwait"
 	"bufio"
 	"net"
 	"net/http"
 	"testing"
 	"time"
 )
-
-// failureGuard turns a hang into a failed test; it never decides whether a test passes.
-const failureGuard = 10 * time.Second
 
 // client is one raw TCP connection to a server, for requests that http.Client would not send
 // (pipelined, malformed, cut short).
@@ -27,7 +25,7 @@ func dial(t *testing.T, addr string) *client {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(failureGuard))
+	conn.SetDeadline(time.Now().Add(testwait.Guard))
 	return &client{t: t, conn: conn, r: bufio.NewReader(conn)}
 }
 

@@ -1,6 +1,7 @@
 package ch00
 
 import (
+	"bookgo/internal/testwait"
 	"io"
 	"net"
 	"net/http"
@@ -53,10 +54,10 @@ func goroutinesIn(state string) int {
 	return strings.Count(string(buf[:runtime.Stack(buf, true)]), " "+state+":")
 }
 
-// waitFor polls cond until it holds, failing the test after failureGuard.
+// waitFor polls cond until it holds, failing the test after testwait.Guard.
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(failureGuard)
+	deadline := time.Now().Add(testwait.Guard)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatal("gave up waiting")

@@ -1,6 +1,7 @@
 package ch01
 
 import (
+	"bookgo/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -55,7 +56,7 @@ func TestEachConnectionGetsItsOwnGoroutine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-		case <-time.After(failureGuard):
+		case <-time.After(testwait.Guard):
 			t.Fatal("the handlers did not run at the same time")
 		}
 	}

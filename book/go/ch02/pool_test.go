@@ -1,6 +1,7 @@
 package ch02
 
 import (
+	"bookgo/internal/testwait"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,8 +10,6 @@ import (
 	"testing"
 	"time"
 )
-
-const failureGuard = 10 * time.Second
 
 // gated returns a run function whose jobs report that they started, then wait until open is
 // closed; and the channel of "started" reports.
@@ -28,7 +27,7 @@ func waitFor(t *testing.T, ch <-chan int) int {
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(failureGuard):
+	case <-time.After(testwait.Guard):
 		t.Fatal("timed out")
 		return 0
 	}

@@ -1,26 +1,12 @@
 package ch06
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
-
-const failureGuard = 10 * time.Second
-
-// eventually polls cond until it holds, failing the test after failureGuard.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failureGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		runtime.Gosched()
-	}
-}
 
 // parked counts the goroutines running fn that are parked in state ("chan send", "select"),
 // in one snapshot of every goroutine's stack, taken with the world stopped.
@@ -139,12 +125,12 @@ func TestAConsumerThatStopsEarlyLeaksNothingWhenItCancels(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	results := FanOut(ctx, Feed(ctx, Split(1_000_000, 100)), 4, Counter(1_000_000))
 	<-results
-	eventually(t, "every worker parked on its send", func() bool {
+	testwait.Eventually(t, "every worker parked on its send", func() bool {
 		return parked("ch06.worker", "select") == 4
 	})
 	t.Logf("goroutines: %d before, %d with the consumer gone", before, runtime.NumGoroutine())
 	cancel()
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -161,7 +147,7 @@ func TestAtLeastLeavesNothingRunning(t *testing.T) {
 	if !AtLeast(ctx, 1_000_000, 78498, 10, 4) || AtLeast(ctx, 1_000_000, 78499, 10, 4) {
 		t.Fatal("wrong answer at the exact count")
 	}
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -178,13 +164,13 @@ func TestWithoutCtxAConsumerThatStopsEarlyLeaksTheWorkers(t *testing.T) {
 	close(in)
 	results := FanOutLeaky(in, 4, Counter(100_000))
 	<-results // the consumer takes one count and stops reading
-	eventually(t, "every worker parked on its send", func() bool {
+	testwait.Eventually(t, "every worker parked on its send", func() bool {
 		return parked("ch06.FanOutLeaky.func1", "chan send") == 4
 	})
 	t.Logf("goroutines: %d before, %d leaked", before, runtime.NumGoroutine()-before)
 	for range results { // release them
 	}
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }

@@ -1,6 +1,7 @@
 package ch07
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"io"
@@ -10,22 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
-	"time"
 )
-
-const failureGuard = 10 * time.Second
-
-// eventually polls cond until it holds, failing the test after failureGuard.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failureGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		runtime.Gosched()
-	}
-}
 
 // goroutines returns one snapshot of every goroutine's stack, taken with the world stopped:
 // one entry per goroutine, its first line saying what it is doing ("[select]").
@@ -126,7 +112,7 @@ func TestAStalledStageHoldsBackTheFirst(t *testing.T) {
 	chunks, _ := Chunks(ctx, r)
 	words := Tokenize(ctx, chunks)
 	var snapshot []string
-	eventually(t, "both stages parked on their sends", func() bool {
+	testwait.Eventually(t, "both stages parked on their sends", func() bool {
 		snapshot = goroutines()
 		return parked(snapshot, "ch07.Chunks.func1", "select") == 1 &&
 			parked(snapshot, "ch07.Tokenize.func1", "select") == 1
@@ -135,7 +121,7 @@ func TestAStalledStageHoldsBackTheFirst(t *testing.T) {
 		t.Fatalf("the first stage read %d lines, want %d\n%s", read, most, strings.Join(snapshot, "\n\n"))
 	}
 	cancel() // and both stages, parked on their sends, stop
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -152,7 +138,7 @@ func TestCancellingStopsEveryStage(t *testing.T) {
 	if _, err := TopWords(ctx, r, 3); err != context.Canceled {
 		t.Fatalf("err = %v", err)
 	}
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -181,11 +167,11 @@ func TestACancelDoesNotInterruptARead(t *testing.T) {
 	if _, err := TopWords(ctx, r, 3); err != context.Canceled {
 		t.Fatalf("err = %v", err)
 	}
-	eventually(t, "the first stage blocked in its Read", func() bool {
+	testwait.Eventually(t, "the first stage blocked in its Read", func() bool {
 		return parked(goroutines(), "ch07.Chunks.func1", "chan receive") == 1
 	})
 	close(r.open) // the Read returns
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }

@@ -1,6 +1,7 @@
 package ch08
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"sync/atomic"
@@ -69,7 +70,7 @@ func TestSetLimitRunsAtMostNAtOnce(t *testing.T) {
 		}
 		done <- g.Wait()
 	}()
-	if err := receive(t, done); err != nil {
+	if err := testwait.Receive(t, done); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,6 +1,7 @@
 package ch08
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"fmt"
@@ -15,32 +16,6 @@ import (
 	"testing"
 	"time"
 )
-
-const failureGuard = 10 * time.Second
-
-// eventually polls cond until it holds, failing the test after failureGuard.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failureGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		runtime.Gosched()
-	}
-}
-
-// receive waits for a value on ch, failing the test after failureGuard.
-func receive[T any](t *testing.T, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(failureGuard):
-		t.Fatal("timed out")
-		panic("unreachable")
-	}
-}
 
 // ANCHOR: error_channel_test
 // FirstError returns the first error while a slower job still runs; nothing stops that job,
@@ -58,8 +33,8 @@ func TestFirstErrorLeavesTheOthersRunning(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	close(open)
-	receive(t, finished) // the slow job ran to its end
-	eventually(t, "goroutines back to the baseline", func() bool {
+	testwait.Receive(t, finished) // the slow job ran to its end
+	testwait.Eventually(t, "goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -118,7 +93,7 @@ func TestAPanicBecomesAnErrorAndTheWorkerLivesOn(t *testing.T) {
 	boom := errors.New("boom")
 	for i, job := range []func() error{explode, func() error { return nil }, func() error { return boom }} {
 		jobs <- job
-		err := receive(t, errs)
+		err := testwait.Receive(t, errs)
 		var p *PanicError
 		switch {
 		case i == 0 && (!errors.As(err, &p) || !strings.Contains(string(p.Stack), "ch08.explode(")):
@@ -284,9 +259,9 @@ func TestCancellingEndsTheBackoffWait(t *testing.T) {
 	go func() {
 		done <- r.Do(ctx, func(context.Context) error { calls.Add(1); return ErrTransient })
 	}()
-	receive(t, waiting)
+	testwait.Receive(t, waiting)
 	cancel()
-	if err := receive(t, done); !errors.Is(err, context.Canceled) || calls.Load() != 1 {
+	if err := testwait.Receive(t, done); !errors.Is(err, context.Canceled) || calls.Load() != 1 {
 		t.Fatalf("%d calls, err %v", calls.Load(), err)
 	}
 }

@@ -1,38 +1,9 @@
 package ch09
 
 import (
-	"runtime"
 	"sync"
-	"testing"
 	"time"
 )
-
-// failureGuard turns a hang into a failed test; it never decides whether a test passes.
-const failureGuard = 10 * time.Second
-
-// receive waits for a value on ch, failing the test after failureGuard.
-func receive[T any](t *testing.T, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(failureGuard):
-		t.Fatal("timed out")
-		panic("unreachable")
-	}
-}
-
-// eventually polls cond until it holds, failing the test after failureGuard.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failureGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		runtime.Gosched()
-	}
-}
 
 // ANCHOR: fake_clock
 // fakeClock is a clock that moves only when the test says: its Now is the bucket's now.

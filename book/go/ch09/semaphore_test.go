@@ -1,6 +1,7 @@
 package ch09
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,14 +38,14 @@ func TestTheGuideSemaphoreBoundsConcurrency(t *testing.T) {
 		}()
 	}
 	for i := 0; i < 3; i++ {
-		receive(t, entered)
+		testwait.Receive(t, entered)
 	}
 	if inside.Load() != 3 || len(sem) != 3 {
 		t.Fatalf("%d inside, %d slots taken", inside.Load(), len(sem))
 	}
 	close(gate)
 	for i := 0; i < 7; i++ {
-		receive(t, entered)
+		testwait.Receive(t, entered)
 	}
 	wg.Wait()
 }
@@ -74,7 +75,7 @@ func TestLimitConcurrencyAnswers503(t *testing.T) {
 			resp.Body.Close()
 			statuses <- resp.StatusCode
 		}()
-		receive(t, entered)
+		testwait.Receive(t, entered)
 	}
 	resp := get(t, server.URL)
 	var body struct{ Error struct{ Code string } }
@@ -84,7 +85,7 @@ func TestLimitConcurrencyAnswers503(t *testing.T) {
 	}
 	close(gate)
 	for i := 0; i < 2; i++ {
-		if status := receive(t, statuses); status != 200 {
+		if status := testwait.Receive(t, statuses); status != 200 {
 			t.Fatalf("status %d", status)
 		}
 	}
@@ -102,7 +103,7 @@ func TestAcquireGivesUpWithItsContext(t *testing.T) {
 	errs := make(chan error)
 	go func() { errs <- sem.Acquire(ctx) }()
 	cancel()
-	if err := receive(t, errs); err != context.Canceled {
+	if err := testwait.Receive(t, errs); err != context.Canceled {
 		t.Fatalf("cancelled: %v", err)
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), time.Millisecond)
@@ -174,11 +175,11 @@ func TestQueueConcurrencyWaitsForASlot(t *testing.T) {
 	codes := make(chan int)
 	go func() {
 		rec := httptest.NewRecorder()
-		QueueConcurrency(sem, failureGuard, ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		QueueConcurrency(sem, testwait.Guard, ok).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 		codes <- rec.Code
 	}()
 	sem.Release()
-	if code := receive(t, codes); code != 200 {
+	if code := testwait.Receive(t, codes); code != 200 {
 		t.Fatalf("status %d", code)
 	}
 }

@@ -1,6 +1,7 @@
 package ch09
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"io"
@@ -54,7 +55,7 @@ func TestATickerHasNoBurst(t *testing.T) {
 func TestATickerMustBeStopped(t *testing.T) {
 	stoppedGone := dropTicker(time.Millisecond, true)
 	unstoppedGone := dropTicker(time.Hour, false) // leaks, on purpose: it ticks once an hour
-	eventually(t, "the stopped ticker collected", func() bool {
+	testwait.Eventually(t, "the stopped ticker collected", func() bool {
 		runtime.GC()
 		select {
 		case <-stoppedGone:
@@ -96,7 +97,7 @@ func finalizersCaughtUp(t *testing.T) {
 			sentinel := new([64]byte) // not a tiny allocation: those may share a finalizer's fate
 			runtime.SetFinalizer(sentinel, func(*[64]byte) { close(ran) })
 		}()
-		eventually(t, "a sentinel finalized", func() bool {
+		testwait.Eventually(t, "a sentinel finalized", func() bool {
 			runtime.GC()
 			select {
 			case <-ran:
@@ -180,12 +181,12 @@ func TestTickHandlerLetsAWaitingClientGo(t *testing.T) {
 		}
 		errs <- err
 	}()
-	receive(t, entered)
+	testwait.Receive(t, entered)
 	cancel()
-	if err := receive(t, errs); !errors.Is(err, context.Canceled) {
+	if err := testwait.Receive(t, errs); !errors.Is(err, context.Canceled) {
 		t.Fatalf("client: %v", err)
 	}
-	receive(t, returned)
+	testwait.Receive(t, returned)
 	if len(served) != 0 {
 		t.Fatal("the request was served")
 	}

@@ -1,6 +1,7 @@
 package ch10
 
 import (
+	"bookgo/internal/testwait"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +25,7 @@ func TestTheGoroutineDumpShowsALeak(t *testing.T) {
 	defer server.Close()
 	found := regexp.MustCompile(`(?m)^goroutine (\d+) \[chan receive\]:\nbookgo/ch10\.parkedForever\(`)
 	var dump []byte
-	eventually(t, "the parked goroutine in the dump", func() bool {
+	testwait.Eventually(t, "the parked goroutine in the dump", func() bool {
 		resp, err := http.Get(server.URL + "/debug/pprof/goroutine?debug=2")
 		if err != nil {
 			t.Fatal(err)

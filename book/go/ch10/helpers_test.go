@@ -1,42 +1,14 @@
 package ch10
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"runtime"
 	"testing"
-	"time"
 )
-
-// failureGuard turns a hang into a failed test; it never decides whether a test passes.
-const failureGuard = 10 * time.Second
-
-// receive waits for a value on ch, failing the test after failureGuard.
-func receive[T any](t *testing.T, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(failureGuard):
-		t.Fatal("timed out")
-		panic("unreachable")
-	}
-}
-
-// eventually polls cond until it holds, failing the test after failureGuard.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(failureGuard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		runtime.Gosched()
-	}
-}
 
 // running is a Server that Run serves in a test: its address, the fake signal channel Run
 // listens to, and what Run returns.
@@ -55,7 +27,7 @@ func start(t *testing.T, s *Server) *running {
 		t.Fatal(err)
 	}
 	r := &running{addr: ln.Addr().String(), signals: make(chan os.Signal, 2), done: make(chan error, 1),
-		client: &http.Client{Transport: &http.Transport{}, Timeout: failureGuard}}
+		client: &http.Client{Transport: &http.Transport{}, Timeout: testwait.Guard}}
 	go func() { r.done <- s.Run(context.Background(), ln, r.signals) }()
 	t.Cleanup(r.client.CloseIdleConnections)
 	return r

@@ -1,6 +1,7 @@
 package ch10
 
 import (
+	"bookgo/internal/testwait"
 	"bufio"
 	"bytes"
 	"context"
@@ -42,7 +43,7 @@ func childServer(mode string) int {
 	})
 	s = New(metrics.Count(mux), queue)
 	s.Log = log.New(os.Stdout, "", 0)
-	s.Drain = failureGuard
+	s.Drain = testwait.Guard
 	if mode == "stuck" {
 		s.Drain = time.Hour
 	}
@@ -112,7 +113,7 @@ func notifyContextMain() int {
 	<-ctx.Done()
 	stop() // a second signal now ends the process
 	fmt.Println("draining")
-	<-time.After(failureGuard) // a drain that takes too long
+	<-time.After(testwait.Guard) // a drain that takes too long
 	return 0
 }
 
@@ -165,7 +166,7 @@ func startChild(t *testing.T, test, mode string) *child {
 		}
 		close(c.lines)
 	}()
-	guard := time.AfterFunc(failureGuard, func() { c.cmd.Process.Kill() })
+	guard := time.AfterFunc(testwait.Guard, func() { c.cmd.Process.Kill() })
 	t.Cleanup(func() {
 		guard.Stop()
 		if !c.waited {
@@ -195,7 +196,7 @@ func (c *child) waitFor(t *testing.T, prefix string) string {
 func (c *child) getSlow(t *testing.T) (io.Reader, string) {
 	t.Helper()
 	addr := c.waitFor(t, "listening on ")
-	resp, err := (&http.Client{Timeout: failureGuard}).Get("http://" + addr + "/slow")
+	resp, err := (&http.Client{Timeout: testwait.Guard}).Get("http://" + addr + "/slow")
 	if err != nil {
 		t.Fatal(err)
 	}

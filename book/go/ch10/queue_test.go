@@ -1,6 +1,7 @@
 package ch10
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ func TestQueueShutdownRunsTheQueuedJobs(t *testing.T) {
 	q.TrySubmit(func(context.Context) { ran <- 3 })
 	done := make(chan error, 1)
 	go func() { done <- q.Shutdown(context.Background()) }()
-	eventually(t, "new jobs refused", func() bool { return !q.TrySubmit(func(context.Context) {}) })
+	testwait.Eventually(t, "new jobs refused", func() bool { return !q.TrySubmit(func(context.Context) {}) })
 	close(gate)
-	if err := receive(t, done); err != nil {
+	if err := testwait.Receive(t, done); err != nil {
 		t.Fatal(err)
 	}
 	for want := 1; want <= 3; want++ {
@@ -39,7 +40,7 @@ func TestQueueShutdownCancelsAtTheDeadline(t *testing.T) {
 	started, saw := make(chan struct{}), make(chan error, 2)
 	q.TrySubmit(func(ctx context.Context) { close(started); <-ctx.Done(); saw <- ctx.Err() })
 	q.TrySubmit(func(ctx context.Context) { saw <- ctx.Err() })
-	receive(t, started)
+	testwait.Receive(t, started)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	if err := q.Shutdown(ctx); err != context.DeadlineExceeded {
@@ -58,7 +59,7 @@ func TestQueueRefusesWhenFull(t *testing.T) {
 	gate := make(chan struct{})
 	started := make(chan struct{})
 	q.TrySubmit(func(context.Context) { close(started); <-gate })
-	receive(t, started)
+	testwait.Receive(t, started)
 	if !q.TrySubmit(func(context.Context) {}) || q.TrySubmit(func(context.Context) {}) {
 		t.Fatal("a queue of one took a number of jobs other than one")
 	}

@@ -1,6 +1,7 @@
 package ch10
 
 import (
+	"bookgo/internal/testwait"
 	"context"
 	"errors"
 	"io"
@@ -28,23 +29,23 @@ func TestRunDrainsTheRequestInFlight(t *testing.T) {
 	before := runtime.NumGoroutine()
 	r := start(t, s)
 	answer := r.getLater("/work")
-	receive(t, entered)
+	testwait.Receive(t, entered)
 	r.signals <- syscall.SIGTERM
-	eventually(t, "the listener closed", func() bool { return listenerClosed(r.addr) })
+	testwait.Eventually(t, "the listener closed", func() bool { return listenerClosed(r.addr) })
 	select {
 	case err := <-r.done:
 		t.Fatalf("Run returned (%v) with a request in flight", err)
 	default:
 	}
 	close(release)
-	if got := receive(t, answer); got.status != 200 || got.body != "the whole answer" {
+	if got := testwait.Receive(t, answer); got.status != 200 || got.body != "the whole answer" {
 		t.Fatalf("%+v", got)
 	}
-	if err := receive(t, r.done); err != nil {
+	if err := testwait.Receive(t, r.done); err != nil {
 		t.Fatal(err)
 	}
 	r.client.CloseIdleConnections()
-	eventually(t, "the goroutines back to the baseline", func() bool {
+	testwait.Eventually(t, "the goroutines back to the baseline", func() bool {
 		return runtime.NumGoroutine() <= before
 	})
 }
@@ -69,15 +70,15 @@ func TestRunCancelsAtTheDeadline(t *testing.T) {
 	s.Drain = 50 * time.Millisecond
 	r := start(t, s)
 	answer := r.getLater("/work")
-	receive(t, jobStarted)
+	testwait.Receive(t, jobStarted)
 	r.signals <- syscall.SIGTERM
-	if err := receive(t, r.done); err != context.DeadlineExceeded {
+	if err := testwait.Receive(t, r.done); err != context.DeadlineExceeded {
 		t.Fatalf("Run: %v", err)
 	}
-	if h, j := receive(t, handlerSaw), receive(t, jobSaw); h != context.Canceled || j != context.Canceled {
+	if h, j := testwait.Receive(t, handlerSaw), testwait.Receive(t, jobSaw); h != context.Canceled || j != context.Canceled {
 		t.Fatalf("handler saw %v, job saw %v", h, j)
 	}
-	if got := receive(t, answer); got.err == nil {
+	if got := testwait.Receive(t, answer); got.err == nil {
 		t.Fatalf("the client got an answer: %+v", got)
 	}
 }
@@ -96,16 +97,16 @@ func TestASecondSignalExits(t *testing.T) {
 	s.Exit = func(code int) { exited <- code } // os.Exit would end the test binary
 	r := start(t, s)
 	answer := r.getLater("/work")
-	receive(t, entered)
+	testwait.Receive(t, entered)
 	r.signals <- syscall.SIGTERM
-	receive(t, s.Draining())
+	testwait.Receive(t, s.Draining())
 	r.signals <- syscall.SIGINT
-	if code := receive(t, exited); code != 1 {
+	if code := testwait.Receive(t, exited); code != 1 {
 		t.Fatalf("exit code %d", code)
 	}
 	close(release) // the fake Exit returned: let Run finish
-	receive(t, answer)
-	if err := receive(t, r.done); err != nil {
+	testwait.Receive(t, answer)
+	if err := testwait.Receive(t, r.done); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -127,14 +128,14 @@ func TestReadyIs503DuringTheGrace(t *testing.T) {
 		t.Fatalf("/ready before the signal: %d %v", status, err)
 	}
 	r.signals <- syscall.SIGTERM
-	receive(t, s.Draining())
+	testwait.Receive(t, s.Draining())
 	for path, want := range map[string]int{"/ready": 503, "/health": 200, "/work": 200} {
 		if status, body, err := r.get(path); status != want {
 			t.Fatalf("%s during the grace: %d %q %v", path, status, body, err)
 		}
 	}
 	close(grace)
-	if err := receive(t, r.done); err != nil {
+	if err := testwait.Receive(t, r.done); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -153,10 +154,10 @@ func TestServeReturnsBeforeTheDrainEnds(t *testing.T) {
 	})}
 	r := serve(t, srv)
 	answer := r.getLater("/")
-	receive(t, entered)
+	testwait.Receive(t, entered)
 	shutdown := make(chan error, 1)
 	go func() { shutdown <- srv.Shutdown(context.Background()) }()
-	if err := receive(t, r.done); err != http.ErrServerClosed {
+	if err := testwait.Receive(t, r.done); err != http.ErrServerClosed {
 		t.Fatalf("Serve: %v", err)
 	}
 	select {
@@ -165,10 +166,10 @@ func TestServeReturnsBeforeTheDrainEnds(t *testing.T) {
 	default:
 	}
 	close(release)
-	if err := receive(t, shutdown); err != nil {
+	if err := testwait.Receive(t, shutdown); err != nil {
 		t.Fatal(err)
 	}
-	if got := receive(t, answer); got.body != "late" {
+	if got := testwait.Receive(t, answer); got.body != "late" {
 		t.Fatalf("%+v", got)
 	}
 }
@@ -188,17 +189,17 @@ func TestShutdownAtItsDeadlineStopsNothing(t *testing.T) {
 	})}
 	r := serve(t, srv)
 	answer := r.getLater("/")
-	receive(t, entered)
+	testwait.Receive(t, entered)
 	expired, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := srv.Shutdown(expired); err != context.Canceled {
 		t.Fatalf("Shutdown: %v", err)
 	}
 	close(release)
-	if err := receive(t, ctxErr); err != nil {
+	if err := testwait.Receive(t, ctxErr); err != nil {
 		t.Fatalf("the handler's context: %v", err)
 	}
-	if got := receive(t, answer); got.body != "answered after the deadline" {
+	if got := testwait.Receive(t, answer); got.body != "answered after the deadline" {
 		t.Fatalf("%+v", got)
 	}
 }
@@ -223,7 +224,7 @@ func TestShutdownWaitsForAConnectionThatSentNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	receive(t, accepted)
+	testwait.Receive(t, accepted)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != context.DeadlineExceeded {
@@ -242,7 +243,7 @@ func serve(t *testing.T, srv *http.Server) *running {
 		t.Fatal(err)
 	}
 	r := &running{addr: ln.Addr().String(), done: make(chan error, 1),
-		client: &http.Client{Transport: &http.Transport{}, Timeout: failureGuard}}
+		client: &http.Client{Transport: &http.Transport{}, Timeout: testwait.Guard}}
 	go func() { r.done <- srv.Serve(ln) }()
 	t.Cleanup(func() { srv.Close(); r.client.CloseIdleConnections() })
 	return r
@@ -272,7 +273,7 @@ func TestCancellingTheContextDrains(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx, ln, nil) }()
 	cancel()
-	if err := receive(t, done); err != nil {
+	if err := testwait.Receive(t, done); err != nil {
 		t.Fatal(err)
 	}
 }
