@@ -16,29 +16,10 @@ fn default_server() -> TestServer {
     server(StoreConfig::default(), PoolSize::default())
 }
 
-fn submit(client: &mut Client, body: &str) -> Answer {
-    submit_as(client, Some("application/json"), body)
-}
-
 /// Submits `body` with the given `Content-Type` (none if `None`).
 fn submit_as(client: &mut Client, content_type: Option<&str>, body: &str) -> Answer {
-    let content_type = content_type.map_or(String::new(), |t| format!("Content-Type: {t}\r\n"));
-    client.send(format!(
-        "POST /jobs HTTP/1.1\r\nHost: t\r\n{content_type}Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    ));
-    client.read_answer()
-}
-
-fn submitted_id(client: &mut Client, body: &str) -> String {
-    let answer = submit(client, body);
-    assert_eq!(
-        answer.status,
-        202,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    answer.json()["id"].as_str().expect("an id").to_owned()
+    let header = content_type.map_or(String::new(), |t| format!("Content-Type: {t}\r\n"));
+    client.request_with("POST", "/jobs", &header, body.as_bytes())
 }
 
 /// `POST /jobs` answers 202 at once, with `Location` and the pending status; the job runs and
@@ -47,7 +28,7 @@ fn submitted_id(client: &mut Client, body: &str) -> String {
 fn a_job_is_accepted_at_once_and_its_result_can_be_awaited() {
     let server = default_server();
     let mut client = server.client();
-    let answer = submit(&mut client, r#"{"kind":"primes","input":{"limit":100}}"#);
+    let answer = client.submit_job(r#"{"kind":"primes","input":{"limit":100}}"#);
     assert_eq!(answer.status, 202);
     let id = answer.json()["id"].as_str().expect("an id").to_owned();
     assert_eq!(answer.json()["status"], "pending");
@@ -75,7 +56,7 @@ fn a_job_is_accepted_at_once_and_its_result_can_be_awaited() {
 fn the_result_of_an_unfinished_job_is_409_with_its_status() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
     let answer = client.get(&format!("/jobs/{id}/result"));
     assert_eq!(answer.status, 409);
     assert!(matches!(
@@ -95,7 +76,7 @@ fn the_result_of_an_unfinished_job_is_409_with_its_status() {
 fn delete_cancels_a_job() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
     let deleted = client.request("DELETE", &format!("/jobs/{id}"), b"");
     assert_eq!(deleted.status, 200);
     assert_eq!(deleted.json()["status"], "cancelled");
@@ -123,7 +104,7 @@ fn delete_cancels_a_job() {
 fn a_long_poll_whose_client_hangs_up_goes_silently() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
     let mut waiter = server.client();
     waiter.send(format!(
         "GET /jobs/{id}/result?wait=30s HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -148,7 +129,7 @@ fn a_long_poll_whose_client_hangs_up_goes_silently() {
 fn a_waiting_client_is_answered_when_the_job_is_cancelled() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
     let mut waiter = server.client();
     waiter.send(format!(
         "GET /jobs/{id}/result?wait=30s HTTP/1.1\r\nHost: t\r\n\r\n"
@@ -168,10 +149,7 @@ fn a_waiting_client_is_answered_when_the_job_is_cancelled() {
 fn a_job_past_its_timeout_fails() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(
-        &mut client,
-        r#"{"kind":"sleep","input":{"ms":60000},"timeout_ms":20}"#,
-    );
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000},"timeout_ms":20}"#);
     let answer = client.get(&format!("/jobs/{id}/result?wait=10s"));
     assert_eq!(answer.status, 409);
     assert_eq!(answer.json()["status"], "failed");
@@ -202,7 +180,7 @@ fn bad_submissions_are_400_naming_the_field() {
         ),
     ];
     for (body, field) in cases {
-        let answer = submit(&mut client, body);
+        let answer = client.submit_job(body);
         assert_eq!(answer.status, 400, "{body}");
         let code = if field == "body" {
             "invalid_json"
@@ -256,9 +234,9 @@ fn a_store_full_of_unfinished_jobs_is_503() {
         },
     );
     let mut client = server.client();
-    let first = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
-    submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
-    let refused = submit(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
+    let first = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let refused = client.submit_job(r#"{"kind":"sleep","input":{"ms":1}}"#);
     assert_eq!(
         (refused.status, refused.error_code().as_str()),
         (503, "store_full")
@@ -266,7 +244,7 @@ fn a_store_full_of_unfinished_jobs_is_503() {
     assert_eq!(refused.header("retry-after"), Some("1"));
 
     client.request("DELETE", &format!("/jobs/{first}"), b"");
-    submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
+    client.accepted_job(r#"{"kind":"sleep","input":{"ms":1}}"#);
     assert_eq!(
         client.get(&format!("/jobs/{first}")).status,
         404,
@@ -280,7 +258,7 @@ fn a_store_full_of_unfinished_jobs_is_503() {
 fn a_bad_wait_is_400() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":1}}"#);
     for wait in [
         "forever", "31s", "-1s", "5", "+1s", "%2B1s", "1.5s", "s", "%zz",
     ] {
@@ -307,7 +285,7 @@ fn a_bad_wait_is_400() {
 fn wait_is_percent_decoded_and_may_be_given_once() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":1}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":1}}"#);
     let decoded = client.get(&format!("/jobs/{id}/result?wait=%31%30s")); // 10s
     assert_eq!(
         decoded.status,
@@ -379,7 +357,7 @@ fn not_found_answers_stay_small_and_empty_ids_match_no_route() {
 fn expired_long_polls_do_not_fill_the_waiting_list() {
     let server = default_server();
     let mut client = server.client();
-    let id = submitted_id(&mut client, r#"{"kind":"sleep","input":{"ms":60000}}"#);
+    let id = client.accepted_job(r#"{"kind":"sleep","input":{"ms":60000}}"#);
     for _ in 0..ch05_job_status::store::MAX_WAITERS_PER_JOB + 6 {
         assert_eq!(
             client.get(&format!("/jobs/{id}/result?wait=1ms")).status,

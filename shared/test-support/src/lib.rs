@@ -167,8 +167,14 @@ impl Client {
 
     /// Sends a request with `method`, `path` and a body, and reads the answer.
     pub fn request(&mut self, method: &str, path: &str, body: &[u8]) -> Answer {
+        self.request_with(method, path, "", body)
+    }
+
+    /// Sends a request with `method`, `path`, extra header lines (each ending in `\r\n`) and a
+    /// body, and reads the answer.
+    pub fn request_with(&mut self, method: &str, path: &str, headers: &str, body: &[u8]) -> Answer {
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: test\r\n{headers}Content-Length: {}\r\n\r\n",
             body.len()
         );
         self.send(head).send(body);
@@ -177,12 +183,8 @@ impl Client {
 
     /// `POST /jobs` with `body`, declared as JSON: the job API's submission.
     pub fn submit_job(&mut self, body: &str) -> Answer {
-        let head = format!(
-            "POST /jobs HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
-        self.send(head).send(body);
-        self.read_answer()
+        let json = "Content-Type: application/json\r\n";
+        self.request_with("POST", "/jobs", json, body.as_bytes())
     }
 
     /// Submits `body`, which must be accepted (202), and returns the job's id.
