@@ -199,15 +199,9 @@ impl Shard {
     /// Removes a job, keeping the counts.
     fn forget(&mut self, id: JobId) -> Option<Record> {
         let record = self.jobs.remove(&id)?;
-        self.count_out(record.status);
+        count_out(&mut self.counts, record.status);
         self.outcome_bytes -= outcome_len(&record);
         Some(record)
-    }
-
-    fn count_out(&mut self, status: Status) {
-        let count = &mut self.counts[status.index()];
-        debug_assert!(*count > 0, "the counts of {status:?} drifted");
-        *count = count.saturating_sub(1);
     }
 }
 
@@ -444,7 +438,8 @@ impl JobStore {
                     to,
                 });
             }
-            let from = record.status;
+            count_out(&mut shard.counts, record.status);
+            shard.counts[to.index()] += 1;
             record.status = to;
             record.updated_at = now;
             if outcome.is_some() {
@@ -452,11 +447,9 @@ impl JobStore {
                 record.outcome = outcome;
                 shard.outcome_bytes += outcome_len(record);
             }
-            shard.count_out(from);
-            shard.counts[to.index()] += 1;
-            let Some(record) = shard.jobs.get_mut(&id).filter(|_| to.is_finished()) else {
+            if !to.is_finished() {
                 return Ok(());
-            };
+            }
             record.finished_s = now_s;
             let cancel = record.cancel.take();
             let waiters = shard.waiters.remove(&id).unwrap_or_default();
@@ -771,6 +764,13 @@ enum Round {
 fn whole_seconds(elapsed: Duration, round: Round) -> u32 {
     let up = matches!(round, Round::Up) && elapsed.subsec_nanos() > 0;
     u32::try_from(elapsed.as_secs().saturating_add(u64::from(up))).unwrap_or(u32::MAX)
+}
+
+/// One job fewer in `status`.
+fn count_out(counts: &mut [usize; 5], status: Status) {
+    let count = &mut counts[status.index()];
+    debug_assert!(*count > 0, "the counts of {status:?} drifted");
+    *count = count.saturating_sub(1);
 }
 
 /// The bytes of JSON text a record keeps as its outcome.
