@@ -347,31 +347,16 @@ mod tests {
         assert_eq!(metrics.requests("GET", "/health", 200), 3);
         let text = metrics.render(&Gauges::default());
         let name = "jobserver_http_request_duration_seconds";
-        assert!(
-            text.contains(&format!(
-                "{name}_bucket{{route=\"/health\",le=\"0.0005\"}} 1\n"
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!(
-                "{name}_bucket{{route=\"/health\",le=\"0.005\"}} 2\n"
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("{name}_bucket{{route=\"/health\",le=\"30\"}} 2\n")),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!(
-                "{name}_bucket{{route=\"/health\",le=\"+Inf\"}} 3\n"
-            )),
-            "{text}"
-        );
-        assert!(
-            text.contains(&format!("{name}_count{{route=\"/health\"}} 3\n")),
-            "{text}"
-        );
+        let lines = [
+            ("_bucket", r#"route="/health",le="0.0005""#, 1),
+            ("_bucket", r#"route="/health",le="0.005""#, 2),
+            ("_bucket", r#"route="/health",le="30""#, 2),
+            ("_bucket", r#"route="/health",le="+Inf""#, 3),
+            ("_count", r#"route="/health""#, 3),
+        ];
+        for (suffix, labels, value) in lines {
+            let line = format!("{name}{suffix}{{{labels}}} {value}\n");
+            assert!(text.contains(&line), "no line {line:?} in:\n{text}");
+        }
     }
 }
