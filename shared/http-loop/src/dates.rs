@@ -43,11 +43,6 @@ impl DateCache {
     }
 }
 
-/// `time` as RFC 3339 in UTC with milliseconds: `2026-11-29T05:28:00.123Z`.
-pub fn rfc3339(time: SystemTime) -> String {
-    UnixMillis::from(time).to_string()
-}
-
 // ANCHOR: unix_millis
 /// A moment, in milliseconds since the Unix epoch: 8 bytes to keep, and shown — displayed or
 /// serialized — as RFC 3339 in UTC, `2026-11-29T05:28:00.123Z`, without an allocation. A
@@ -155,8 +150,14 @@ mod tests {
     #[test]
     fn rfc3339_dates() {
         let time = UNIX_EPOCH + std::time::Duration::from_millis(951_782_400_123);
-        assert_eq!(rfc3339(time), "2000-02-29T00:00:00.123Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            UnixMillis::from(time).to_string(),
+            "2000-02-29T00:00:00.123Z"
+        );
+        assert_eq!(
+            UnixMillis::from(UNIX_EPOCH).to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
         // 2026-11-29T05:28:07.009Z, each field with a leading zero to keep.
         assert_eq!(
             UnixMillis(1_795_930_087_009).to_string(),
