@@ -3,7 +3,7 @@
 //! `DELETE` it.
 
 use crate::error::ApiError;
-use crate::job::{JobId, Kinds};
+use crate::job::{JobId, JobSpec, Kinds};
 use crate::runner::{JobPool, JobRun, job_pool};
 use crate::store::{JobStore, StoreConfig, TransitionError, WaiterId, job_not_found};
 use ch02_worker_pool::{PoolSize, Rejected};
@@ -136,15 +136,7 @@ fn submit_job(jobs: &Jobs, request: &Request) -> Response {
 }
 
 fn accept_job(jobs: &Jobs, request: &Request) -> Result<Response, ApiError> {
-    require_json(request)?;
-    let spec = jobs.kinds.parse_spec(request.body()).map_err(|error| {
-        // The body as a whole is not a JSON object: no field to name.
-        if error.field == "body" {
-            ApiError::InvalidJson(error)
-        } else {
-            ApiError::InvalidField(error)
-        }
-    })?;
+    let spec = read_spec(&jobs.kinds, request)?;
     spec.work.admit().map_err(ApiError::Busy)?;
     let id = JobId::random().map_err(|_| ApiError::NoRandomness)?;
     let scoped = jobs.server_ctx.with_value("job_id", id);
@@ -229,6 +221,23 @@ fn with_job(request: &Request, answer: impl FnOnce(JobId) -> Option<Response>) -
         .unwrap_or_else(|| job_not_found(raw))
 }
 
+/// The job a submission asks for, or the 400 or 415 that names what is wrong with it.
+///
+/// # Errors
+///
+/// [`ApiError::UnsupportedMediaType`], [`ApiError::InvalidJson`], [`ApiError::InvalidField`].
+pub fn read_spec(kinds: &Kinds, request: &Request) -> Result<JobSpec, ApiError> {
+    require_json(request)?;
+    kinds.parse_spec(request.body()).map_err(|error| {
+        // The body as a whole is not a JSON object: no field to name.
+        if error.field == "body" {
+            ApiError::InvalidJson(error)
+        } else {
+            ApiError::InvalidField(error)
+        }
+    })
+}
+
 /// A submission is JSON, and says so: `Content-Type: application/json` (parameters such as
 /// `charset=utf-8` allowed). Anything else is a 415, as most JSON APIs answer — a form post
 /// (`curl -d` without `-H`, or `--json`) is a mistake worth naming, not a body to guess at.
@@ -246,7 +255,11 @@ fn require_json(request: &Request) -> Result<(), ApiError> {
 }
 
 /// `?wait=2s` or `?wait=500ms` (digits and a unit, nothing else), at most [`MAX_WAIT`].
-fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
+///
+/// # Errors
+///
+/// The 400 `invalid_wait` answer.
+pub fn wait_param(request: &Request) -> Result<Option<Duration>, Response> {
     let Some(raw) = request
         .query_param("wait")
         .map_err(QueryError::into_response)?

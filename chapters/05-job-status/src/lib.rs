@@ -17,13 +17,14 @@ pub mod job;
 pub mod runner;
 pub mod store;
 
-pub use api::{Jobs, MAX_WAIT, add_routes, router};
+pub use api::{Jobs, MAX_WAIT, add_routes, read_spec, router, wait_param};
 pub use error::ApiError;
 pub use job::{
     Busy, FieldError, JobError, JobId, JobKind, JobSpec, Kinds, Status, Work, error_chain,
     parse_spec,
 };
-pub use runner::{JOB_QUEUE, job_pool_size, panic_message};
+pub use runner::{JOB_QUEUE, job_pool_size, outcome_of, panic_message};
 pub use store::{
     JobEvents, JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId,
+    job_not_found,
 };

@@ -75,7 +75,23 @@ pub fn run_with(
     if store.start(id).is_err() {
         return;
     }
-    let outcome = match catch_unwind(AssertUnwindSafe(|| work(&ctx, &spec))) {
+    let outcome = outcome_of(id, &ctx, &spec, work);
+    // A job cancelled while it ran is `cancelled` already; the store refuses this late move,
+    // and that is the right answer: the client's `DELETE` came first.
+    if let Err(refused) = store.finish(id, outcome) {
+        log::debug!("job {id}: {refused:?}");
+    }
+}
+
+/// Runs `work` under `ctx` and says how it ended, a panic included. Whoever records the
+/// outcome — this store, or another (the Redis-backed server) — reads it the same way.
+pub fn outcome_of(
+    id: JobId,
+    ctx: &Context,
+    spec: &JobSpec,
+    work: impl FnOnce(&Context, &JobSpec) -> Result<Value, JobError>,
+) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(|| work(ctx, spec))) {
         Ok(Ok(result)) => Outcome::Completed(result),
         Ok(Err(JobError::Stopped(Reason::DeadlineExceeded))) => {
             let ms = spec.timeout.map_or(0, |timeout| timeout.as_millis());
@@ -88,11 +104,6 @@ pub fn run_with(
             log::error!("job {id}: panicked: {message}");
             Outcome::Failed(format!("the job panicked: {message}"))
         }
-    };
-    // A job cancelled while it ran is `cancelled` already; the store refuses this late move,
-    // and that is the right answer: the client's `DELETE` came first.
-    if let Err(refused) = store.finish(id, outcome) {
-        log::debug!("job {id}: {refused:?}");
     }
 }
 // ANCHOR_END: run_with

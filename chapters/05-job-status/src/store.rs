@@ -807,7 +807,7 @@ fn view(id: JobId, kind: &'static str, record: &Record) -> JobView {
 
 /// The 404 for `id`, a job the store does not hold — or, from a path, not an id at all; it
 /// repeats only the start of a long one.
-pub(crate) fn job_not_found(id: &str) -> Response {
+pub fn job_not_found(id: &str) -> Response {
     ApiError::JobNotFound(http_loop::response::excerpt(id).into_owned()).into_response()
 }
 

@@ -114,6 +114,11 @@ impl Options {
                 lexopt::Arg::Short('h') => "help".to_owned(),
                 other => return Err(other.unexpected()),
             };
+            // A later chapter's flags are asked first: it may give one of these a wider
+            // meaning (chapter 10's `--store` also takes a Redis URL).
+            if flag != "help" && extra(&flag, &mut parser)? {
+                continue;
+            }
             match flag.as_str() {
                 "help" => return Ok(None),
                 "addr" => options.addr = cli::resolve(&parser.value()?.string()?)?,
@@ -130,12 +135,8 @@ impl Options {
                 "expensive" => options.expensive = bounded(&flag, &mut parser, 1024)?,
                 "workers" => options.workers = bounded(&flag, &mut parser, 1024)?,
                 "queue" => options.queue = bounded(&flag, &mut parser, 1_000_000)?,
-                "store" => options.store = bounded(&flag, &mut parser, 10_000_000)?,
-                _ => {
-                    if !extra(&flag, &mut parser)? {
-                        return Err(format!("unknown flag --{flag} (try --help)").into());
-                    }
-                }
+                "store" => options.store = bounded(&flag, &mut parser, MAX_STORE)?,
+                _ => return Err(format!("unknown flag --{flag} (try --help)").into()),
             }
         }
         Ok(Some(options))
@@ -173,7 +174,24 @@ fn positive<T: std::str::FromStr + PartialOrd + From<u8>>(
 /// A whole number from 1 to `max`: the sizes allocate up front (a queue, a store's maps, a
 /// thread per worker), and a typo of a few digits must be an error, not an abort.
 fn bounded(flag: &str, parser: &mut lexopt::Parser, max: usize) -> Result<usize, lexopt::Error> {
-    let value: usize = positive(flag, parser)?;
+    bounded_text(flag, &parser.value()?.string()?, max)
+}
+
+/// `--store N`'s most: ten million jobs.
+pub const MAX_STORE: usize = 10_000_000;
+
+/// `text`, the value of `--flag`, as a whole number from 1 to `max`.
+///
+/// # Errors
+///
+/// The message naming the flag, when it is not one.
+pub fn bounded_text(flag: &str, text: &str, max: usize) -> Result<usize, lexopt::Error> {
+    let value = match text.parse::<usize>() {
+        Ok(value) if value >= 1 => value,
+        _ => {
+            return Err(format!("--{flag} {text:?}: expected a whole number of at least 1").into());
+        }
+    };
     if value > max {
         return Err(format!("--{flag} {value}: at most {max}").into());
     }

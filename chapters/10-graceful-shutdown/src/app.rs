@@ -1,13 +1,16 @@
 //! The complete job server: chapter 9's, with the store's jobs counted, and `/ready`,
 //! `/metrics` and `/openapi.json`.
 
+use crate::backend::JobBackend;
 use crate::metrics::{Gauges, Metrics, thread_count};
+use crate::options::StoreChoice;
 use crate::shutdown::Shutdown;
 use crate::tally::JobTally;
 use ch03_context::RequestPool;
-use ch05_job_status::{JobStore, Jobs, add_routes};
+use ch05_job_status::{JobStore, Jobs};
 use ch09_rate_limiting::{Options, RateLimited, Semaphore, job_kinds, limit};
 use http_loop::{Method, Reply, Response, Router};
+use redis_jobs::{RedisConfig, RedisJobs};
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -17,8 +20,8 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 
 /// What the monitoring routes and the drain look at.
 pub struct Monitoring {
-    /// The job API's store and pool.
-    pub jobs: Arc<Jobs>,
+    /// Where the jobs are kept and run: this process's store and pool, or a shared Redis.
+    pub jobs: Arc<dyn JobBackend>,
     /// Every job accepted, and how it ended.
     pub tally: Arc<JobTally>,
     /// The expensive jobs' permits.
@@ -35,16 +38,17 @@ pub struct Monitoring {
 impl Monitoring {
     /// The figures read when `/metrics` is asked for.
     pub fn gauges(&self) -> Gauges {
-        let pool = self.jobs.pool();
+        let jobs = self.jobs.gauges();
         let tally = self.tally.snapshot();
         Gauges {
-            jobs: self.jobs.store().counts(),
+            jobs: jobs.by_status,
             accepted: tally.accepted,
             finished: [tally.completed, tally.failed, tally.cancelled],
-            queue_depth: pool.queued(),
-            long_polls: self.jobs.store().waiting_polls(),
-            busy_workers: pool.busy(),
-            workers: pool.workers(),
+            queue_depth: jobs.queue_depth,
+            long_polls: jobs.long_polls,
+            busy_workers: jobs.busy_workers,
+            workers: jobs.workers,
+            store: jobs.store,
             permits_available: self.permits.available(),
             // Relaxed: a counter read on its own.
             rate_limited: self
@@ -69,17 +73,39 @@ pub struct App {
 // ANCHOR: app
 /// Chapter 10's server: chapter 9's routes and jobs, the store's jobs counted by a
 /// [`JobTally`], and the monitoring routes — all behind the limiter (which lets `/ready` and
-/// `/metrics` through).
+/// `/metrics` through). The jobs are kept in this process.
 ///
 /// # Errors
 ///
 /// When the operating system refuses a worker thread.
 pub fn app(requests: RequestPool, options: &Options) -> io::Result<App> {
+    app_on(requests, options, &StoreChoice::Memory)
+}
+
+/// The complete server, with its jobs kept where `store` says: in this process, or on a
+/// Redis shared with other servers.
+///
+/// # Errors
+///
+/// When the operating system refuses a worker thread, or the Redis URL does not parse.
+pub fn app_on(requests: RequestPool, options: &Options, store: &StoreChoice) -> io::Result<App> {
     let permits = Semaphore::new(options.expensive);
     let tally = Arc::new(JobTally::default());
-    let store = JobStore::new(options.store_config()).with_events(Arc::clone(&tally) as _);
     let kinds = job_kinds(options.workers, &permits)?;
-    let jobs = Arc::new(Jobs::with_store(kinds, store, options.pool())?);
+    let jobs: Arc<dyn JobBackend> = match store {
+        StoreChoice::Memory => {
+            let store = JobStore::new(options.store_config()).with_events(Arc::clone(&tally) as _);
+            Arc::new(Jobs::with_store(kinds, store, options.pool())?)
+        }
+        StoreChoice::Redis { url, claim_idle } => {
+            let mut config = RedisConfig::new(url).map_err(io::Error::other)?;
+            config.workers = options.workers;
+            config.max_queued = options.queue;
+            config.ttl = options.store_config().ttl;
+            config.claim_idle = *claim_idle;
+            Arc::new(RedisJobs::start(config, kinds, Arc::clone(&tally) as _)?)
+        }
+    };
     let monitoring = Arc::new(Monitoring {
         jobs: Arc::clone(&jobs),
         tally,
@@ -88,7 +114,7 @@ pub fn app(requests: RequestPool, options: &Options) -> io::Result<App> {
         metrics: Arc::new(Metrics::default()),
         rate_limited: OnceLock::new(),
     });
-    let routes = add_routes(ch04_timeouts::router(requests), jobs);
+    let routes = jobs.add_routes(ch04_timeouts::router(requests));
     let handler = limit(monitoring_routes(routes, &monitoring), options);
     let _ = monitoring.rate_limited.set(handler.refused());
     Ok(App {
@@ -107,6 +133,8 @@ pub fn monitoring_routes(router: Router, monitoring: &Arc<Monitoring>) -> Router
             Reply::Now(if ready.shutdown.is_draining() {
                 let message = "the server is shutting down";
                 Response::error(503, "draining", message).with_header("Retry-After", "5")
+            } else if let Some(unavailable) = ready.jobs.unavailable() {
+                unavailable
             } else {
                 Response::json(200, &serde_json::json!({ "status": "ready" }))
             })

@@ -9,7 +9,7 @@ use ch02_worker_pool::PoolSize;
 use ch03_context::request_pool;
 use ch04_timeouts::loop_timers;
 use ch10_graceful_shutdown::options::ServerOptions;
-use ch10_graceful_shutdown::{app, drain};
+use ch10_graceful_shutdown::{app_on, drain};
 use http_loop::{Server, logging};
 use std::io::Write;
 use std::process::ExitCode;
@@ -27,7 +27,8 @@ fn main() -> ExitCode {
         log::set_max_level(level);
     }
     let options = &parsed.options;
-    let started = request_pool(PoolSize::default()).and_then(|requests| app(requests, options));
+    let started = request_pool(PoolSize::default())
+        .and_then(|requests| app_on(requests, options, &parsed.store));
     let app = match started {
         Ok(app) => app,
         Err(error) => {

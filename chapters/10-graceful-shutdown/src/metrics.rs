@@ -97,8 +97,9 @@ impl Observe for Metrics {
 /// The figures read when `/metrics` is asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Gauges {
-    /// Jobs the store holds, by status, in `Status::ALL`'s order.
-    pub jobs: [usize; 5],
+    /// Jobs the store holds, by status, in `Status::ALL`'s order; `None` on a shared Redis,
+    /// where counting them would read every record.
+    pub jobs: Option<[usize; 5]>,
     /// Jobs accepted since start, and how many ended each way.
     pub accepted: u64,
     /// Jobs ended `completed`, `failed`, `cancelled`, since start.
@@ -119,6 +120,8 @@ pub struct Gauges {
     pub threads: usize,
     /// Whether the server is draining.
     pub draining: bool,
+    /// The shared store's state (`--store redis://…`), if there is one.
+    pub store: Option<redis_jobs::BackendStatus>,
 }
 
 impl Metrics {
@@ -203,17 +206,19 @@ impl Metrics {
             "jobserver_http_rate_limited_total {}",
             gauges.rate_limited
         );
-        family(
-            &mut out,
-            "jobserver_jobs",
-            "gauge",
-            "Jobs the store holds, by status.",
-        );
-        for (status, count) in ["pending", "running", "completed", "failed", "cancelled"]
-            .iter()
-            .zip(gauges.jobs)
-        {
-            let _ = writeln!(out, "jobserver_jobs{{status=\"{status}\"}} {count}");
+        if let Some(jobs) = gauges.jobs {
+            family(
+                &mut out,
+                "jobserver_jobs",
+                "gauge",
+                "Jobs the store holds, by status.",
+            );
+            for (status, count) in ["pending", "running", "completed", "failed", "cancelled"]
+                .iter()
+                .zip(jobs)
+            {
+                let _ = writeln!(out, "jobserver_jobs{{status=\"{status}\"}} {count}");
+            }
         }
         family(
             &mut out,
@@ -280,6 +285,9 @@ impl Metrics {
             "1 while the server drains for shutdown.",
             usize::from(gauges.draining),
         );
+        if let Some(store) = &gauges.store {
+            render_store(&mut out, store);
+        }
         out
     }
     // ANCHOR_END: render
@@ -291,6 +299,32 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+// ANCHOR: render_store
+/// The shared store's lines: whether Redis answers, and the consumer group's figures.
+fn render_store(out: &mut String, store: &redis_jobs::BackendStatus) {
+    gauge(
+        out,
+        "jobserver_store_connected",
+        "1 while the shared job store (Redis) answers.",
+        usize::from(store.connected),
+    );
+    family(
+        out,
+        "jobserver_store_group_lag",
+        "gauge",
+        "Jobs in the shared stream that no server has read yet (the consumer group's lag).",
+    );
+    let _ = writeln!(out, "jobserver_store_group_lag {}", store.lag);
+    family(
+        out,
+        "jobserver_store_group_in_flight",
+        "gauge",
+        "Jobs read by some server and not yet acknowledged: running somewhere.",
+    );
+    let _ = writeln!(out, "jobserver_store_group_in_flight {}", store.in_flight);
+}
+// ANCHOR_END: render_store
 
 fn family(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");

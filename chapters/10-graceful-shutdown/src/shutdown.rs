@@ -85,17 +85,14 @@ pub fn drain(
 ) -> io::Result<Report> {
     let started = Instant::now();
     server.drain();
-    monitoring.jobs.pool().close(); // queued jobs still run; new ones are refused
+    monitoring.jobs.stop_taking_jobs(); // jobs taken still run; new ones are refused
     let settled = monitoring.tally.wait_settled(Some(deadline));
     let cancelled_at_deadline = if settled {
         0
     } else {
         // Final at once — and each job's long polls answered with it; the work itself stops
         // the next time it looks at its context.
-        monitoring
-            .jobs
-            .store()
-            .cancel_unfinished(CANCELLED_AT_SHUTDOWN)
+        monitoring.jobs.cancel_unfinished(CANCELLED_AT_SHUTDOWN)
     };
     let drained = server.wait_drained(deadline.max(Instant::now()) + LAST_ANSWERS);
     server.stop()?;

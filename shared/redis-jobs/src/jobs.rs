@@ -1,0 +1,270 @@
+//! [`RedisJobs`]: one server's share of the jobs on a Redis — its connections, its worker,
+//! listener and keeper threads, and what the routes and the drain ask of it.
+
+use crate::config::RedisConfig;
+use crate::connections::{Connections, is_lost};
+use crate::health::{BackendStatus, Health, is_transient};
+use crate::keys::{Keys, Scripts};
+use crate::waiters::Waiters;
+use crate::{api, keeper, listener, worker};
+use ch02_worker_pool::WorkerPool;
+use ch03_context::{Cancel, Context};
+use ch05_job_status::{JobEvents, JobId, Kinds};
+use http_loop::dates::UnixMillis;
+use redis::{Connection, RedisError, RedisResult};
+use std::collections::HashMap;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// A job running on this server: its stream entry (refreshed by the keeper so that no other
+/// server claims it) and the handle that cancels its context.
+pub struct Running {
+    /// The job's entry in the stream.
+    pub entry: String,
+    /// Cancels the job's work; taken by whoever cancels it first.
+    pub cancel: Option<Cancel>,
+}
+
+/// What this server's threads share.
+pub struct Shared {
+    /// Where, and the durations.
+    pub config: RedisConfig,
+    /// The keys' names.
+    pub keys: Keys,
+    /// The status moves.
+    pub scripts: Scripts,
+    /// The kinds of job this server runs (and checks submissions against).
+    pub kinds: Kinds,
+    /// Connections for single round trips.
+    pub connections: Connections,
+    /// What the keeper last found.
+    pub health: Health,
+    /// The jobs running here, by id.
+    pub running: Mutex<HashMap<JobId, Running>>,
+    /// The long polls held here.
+    pub waiters: Waiters,
+    /// Hears of every job this server starts, and how it ends (chapter 10's tally).
+    pub events: Arc<dyn JobEvents>,
+    /// Workers running a job now.
+    pub busy: AtomicUsize,
+    /// Cleared by the drain: no more jobs are taken or accepted.
+    taking: AtomicBool,
+    /// Every job's context is a child of this one; cancelled when the server stops.
+    pub server_ctx: Context,
+}
+
+impl Shared {
+    /// Whether this server still takes jobs (false once it drains).
+    pub fn taking_jobs(&self) -> bool {
+        // Relaxed: a flag read on its own; a worker that reads it late takes one more job,
+        // which the drain waits for like any other.
+        self.taking.load(Ordering::Relaxed)
+    }
+
+    /// The jobs running here.
+    pub fn running(&self) -> MutexGuard<'_, HashMap<JobId, Running>> {
+        // Each change is one insert, removal or `take`: consistent even after a panic.
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `call` on a pooled connection; a failure that says Redis is gone is recorded.
+    ///
+    /// # Errors
+    ///
+    /// What `call` or the connection returned.
+    pub fn call<T>(&self, call: impl FnOnce(&mut Connection) -> RedisResult<T>) -> RedisResult<T> {
+        let result = self.connections.with(call);
+        if let Err(error) = &result {
+            self.health.failed(error);
+        }
+        result
+    }
+
+    /// Runs `call` until Redis answers it, waiting longer after each failure (up to a second),
+    /// for a change that must not be dropped: a job's start or its outcome. `None` when the
+    /// server stops first — the entry is then still pending in the group, and another server
+    /// claims it.
+    pub fn call_until_answered<T>(
+        &self,
+        what: &str,
+        mut call: impl FnMut(&mut Connection) -> RedisResult<T>,
+    ) -> Option<T> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            match self.call(&mut call) {
+                Ok(answer) => return Some(answer),
+                Err(error) if is_lost(&error) || is_transient(&error) => {
+                    log::warn!("{what}: Redis is away ({error}); retrying in {pause:?}");
+                }
+                Err(error) => {
+                    log::error!("{what}: Redis refused: {error}; retrying in {pause:?}");
+                }
+            }
+            if ch03_context::work::sleep(&self.server_ctx, pause).is_err() {
+                return None;
+            }
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    /// Now, in milliseconds since the Unix epoch, as the scripts store times.
+    pub fn now_ms(&self) -> u64 {
+        UnixMillis::now().0
+    }
+}
+
+/// One server's share of the jobs on a Redis.
+pub struct RedisJobs {
+    /// What the threads share.
+    pub shared: Arc<Shared>,
+    /// The HTTP side's round trips, made here, off the event loop.
+    pub(crate) callers: WorkerPool<api::Call>,
+    /// Ends every job's context (and the threads' waits) when dropped.
+    stop_all: Option<Cancel>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl RedisJobs {
+    /// Starts this server's share: its job workers, the listener and the keeper. Redis need
+    /// not be up yet: until it is, `/ready` says why not and the job routes answer 503.
+    ///
+    /// # Errors
+    ///
+    /// A URL that does not parse, or the operating system refusing a thread.
+    pub fn start(
+        config: RedisConfig,
+        kinds: Kinds,
+        events: Arc<dyn JobEvents>,
+    ) -> io::Result<RedisJobs> {
+        let client = redis::Client::open(config.url.as_str()).map_err(|error| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("--store {}: {error}", config.url),
+            )
+        })?;
+        let (server_ctx, stop_all) = Context::background().with_cancel();
+        let shared = Arc::new(Shared {
+            keys: Keys::new(&config.prefix),
+            scripts: Scripts::default(),
+            kinds,
+            connections: Connections::new(client),
+            health: Health::default(),
+            running: Mutex::new(HashMap::new()),
+            waiters: Waiters::default(),
+            events,
+            busy: AtomicUsize::new(0),
+            taking: AtomicBool::new(true),
+            server_ctx,
+            config,
+        });
+        let caller_shared = Arc::clone(&shared);
+        let callers = WorkerPool::new(
+            "redis-call",
+            shared.config.callers,
+            shared.config.call_queue,
+            move |call: api::Call| call.answer(&caller_shared),
+        )?;
+        let mut jobs = RedisJobs {
+            shared,
+            callers,
+            stop_all: Some(stop_all),
+            threads: Vec::new(),
+        };
+        for i in 0..jobs.shared.config.workers {
+            jobs.spawn(format!("job-worker-{i}"), worker::work)?;
+        }
+        jobs.spawn("redis-listener".to_owned(), listener::listen)?;
+        jobs.spawn("redis-keeper".to_owned(), keeper::keep)?;
+        Ok(jobs)
+    }
+
+    fn spawn(&mut self, name: String, run: fn(&Shared)) -> io::Result<()> {
+        let shared = Arc::clone(&self.shared);
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || run(&shared))?;
+        self.threads.push(thread);
+        Ok(())
+    }
+
+    /// Redis's state as last measured.
+    pub fn status(&self) -> BackendStatus {
+        self.shared.health.status()
+    }
+
+    /// The Redis this server shares, as `--store` named it.
+    pub fn url(&self) -> &str {
+        &self.shared.config.url
+    }
+
+    /// Jobs running on this server.
+    pub fn busy(&self) -> usize {
+        // Relaxed: a gauge.
+        self.shared.busy.load(Ordering::Relaxed)
+    }
+
+    /// This server's job workers.
+    pub fn workers(&self) -> usize {
+        self.shared.config.workers
+    }
+
+    /// Long polls waiting here.
+    pub fn long_polls(&self) -> usize {
+        self.shared.waiters.len()
+    }
+
+    /// The drain's first step: take no more jobs from the stream, accept no more
+    /// submissions. Queued jobs stay in the stream, for the other servers.
+    pub fn stop_taking_jobs(&self) {
+        // Relaxed: see `taking_jobs`. The callers stay open: status reads and long polls
+        // are answered to the end of the drain.
+        self.shared.taking.store(false, Ordering::Relaxed);
+    }
+
+    /// The drain's deadline: every job still running here is marked `cancelled`, saying
+    /// `why`, and its work is stopped. Returns how many.
+    pub fn cancel_running(&self, why: &str) -> usize {
+        let ids: Vec<JobId> = self.shared.running().keys().copied().collect();
+        let why = serde_json::to_string(why).unwrap_or_default();
+        let mut cancelled = 0;
+        for id in ids {
+            let marked = self
+                .shared
+                .call(|connection| api::cancel(&self.shared, connection, id, &why));
+            if matches!(marked.as_deref(), Ok("cancelled")) {
+                cancelled += 1;
+            }
+            // Stop the work at once, whether or not the listener hears of it.
+            let cancel = self
+                .shared
+                .running()
+                .get_mut(&id)
+                .and_then(|job| job.cancel.take());
+            if let Some(cancel) = cancel {
+                cancel.cancel();
+            }
+        }
+        cancelled
+    }
+}
+
+impl Drop for RedisJobs {
+    fn drop(&mut self) {
+        self.shared.taking.store(false, Ordering::Relaxed);
+        if let Some(stop_all) = self.stop_all.take() {
+            stop_all.cancel();
+        }
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Whether `error` is Redis saying the stream or its group does not exist (yet, or after a
+/// Redis that lost its data).
+pub fn is_missing_group(error: &RedisError) -> bool {
+    error.code() == Some("NOGROUP")
+}

@@ -1,0 +1,100 @@
+//! The listener: one thread subscribed to the channel on which every job's end is
+//! announced. A job cancelled on another server and running here is stopped; the long polls
+//! held here for a job that ended anywhere are answered.
+
+use crate::api;
+use crate::jobs::Shared;
+use ch05_job_status::JobId;
+use redis::RedisResult;
+use std::time::Duration;
+
+/// How long the listener waits for a message before it looks at whether to stop.
+const POLL: Duration = Duration::from_millis(250);
+
+// ANCHOR: listen
+/// Listens until the server stops; after a lost connection, subscribes again and then
+/// re-checks everything it may have missed meanwhile.
+pub fn listen(shared: &Shared) {
+    let mut pause = Duration::from_millis(50);
+    while !shared.server_ctx.is_done() {
+        match subscribe_and_serve(shared, &mut pause) {
+            Ok(()) => return,
+            Err(error) => {
+                shared.health.failed(&error);
+                log::warn!("listener: {error}; subscribing again in {pause:?}");
+                if ch03_context::work::sleep(&shared.server_ctx, pause).is_err() {
+                    return;
+                }
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+fn subscribe_and_serve(shared: &Shared, pause: &mut Duration) -> RedisResult<()> {
+    let mut connection = shared.connections.open()?;
+    let mut pubsub = connection.as_pubsub();
+    pubsub.subscribe(&shared.keys.ended)?;
+    pubsub.set_read_timeout(Some(POLL))?;
+    // Subscribed: every end announced from now on reaches us. Those announced before — while
+    // we were not listening — are found by looking, once, at every job we care about.
+    recheck(shared)?;
+    *pause = Duration::from_millis(50);
+    while !shared.server_ctx.is_done() {
+        match pubsub.get_message() {
+            Ok(message) => {
+                let payload: String = message.get_payload()?;
+                if let Some(id) = JobId::parse(&payload) {
+                    ended(shared, id);
+                }
+            }
+            Err(error) if error.is_timeout() => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: listen
+
+// ANCHOR: ended
+/// Job `id` ended, on some server: if it runs here, it was cancelled elsewhere — stop its
+/// work; answer the long polls held here for it.
+pub fn ended(shared: &Shared, id: JobId) {
+    let cancel = shared
+        .running()
+        .get_mut(&id)
+        .and_then(|job| job.cancel.take());
+    if let Some(cancel) = cancel {
+        log::debug!("job {id}: cancelled on another server");
+        cancel.cancel();
+    }
+    let waiting = shared.waiters.take_all(id);
+    if waiting.is_empty() {
+        return;
+    }
+    let answer = api::read_result(shared, id);
+    for responder in waiting {
+        responder.send(answer.clone());
+    }
+}
+// ANCHOR_END: ended
+
+/// After (re)subscribing: the jobs running here that were cancelled meanwhile, and the long
+/// polls whose jobs ended meanwhile.
+fn recheck(shared: &Shared) -> RedisResult<()> {
+    let running: Vec<JobId> = shared.running().keys().copied().collect();
+    let waited: Vec<JobId> = shared.waiters.jobs();
+    for id in running.into_iter().chain(waited) {
+        let status: Option<String> = shared.call(|connection| {
+            redis::cmd("HGET")
+                .arg(shared.keys.job(id))
+                .arg("status")
+                .query(connection)
+        })?;
+        let still_on = matches!(status.as_deref(), Some("pending" | "running"));
+        if !still_on {
+            ended(shared, id);
+        }
+    }
+    Ok(())
+}

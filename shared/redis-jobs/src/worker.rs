@@ -1,0 +1,273 @@
+//! A job worker: one of this server's threads, all reading the stream as one consumer of the
+//! group. A worker reads an entry only when it is free, so a busy server leaves the queue to
+//! the others — the stream is the queue, and its backpressure is the workers'.
+
+use crate::jobs::{Running, Shared, is_missing_group};
+use ch05_job_status::{JobId, Outcome, Status, outcome_of};
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use redis::{Connection, RedisResult};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+/// How long one read waits for an entry; the worker then looks at whether to stop.
+const READ_BLOCK: Duration = Duration::from_millis(500);
+
+/// One entry of the stream: the job it names.
+#[derive(Debug)]
+pub struct Entry {
+    /// The entry's id in the stream.
+    pub entry: String,
+    /// The job.
+    pub id: JobId,
+}
+
+// ANCHOR: work
+/// A worker's life: take an entry — one claimed from a dead server first, else a new one —
+/// run its job, and again, until the drain.
+pub fn work(shared: &Shared) {
+    let mut connection = None;
+    let mut pause = Duration::from_millis(50);
+    while shared.taking_jobs() {
+        match next_entry(shared, &mut connection) {
+            Ok(Some(entry)) => {
+                pause = Duration::from_millis(50);
+                run_entry(shared, &entry);
+            }
+            Ok(None) => pause = Duration::from_millis(50),
+            Err(error) => {
+                // The connection is in an unknown state: the next round opens a new one.
+                connection = None;
+                shared.health.failed(&error);
+                if is_missing_group(&error) {
+                    let _ = shared.call(|connection| create_group(shared, connection));
+                    continue;
+                }
+                log::warn!("job worker: {error}; retrying in {pause:?}");
+                if ch03_context::work::sleep(&shared.server_ctx, pause).is_err() {
+                    return;
+                }
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}
+// ANCHOR_END: work
+
+/// Creates the stream and its group if they do not exist. The group starts at the stream's
+/// beginning (`0`): entries added before it existed are read too.
+///
+/// # Errors
+///
+/// When Redis cannot be reached.
+pub fn create_group(shared: &Shared, connection: &mut Connection) -> RedisResult<()> {
+    let created: RedisResult<()> = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&shared.keys.stream)
+        .arg(shared.keys.group)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query(connection);
+    match created {
+        Err(error) if error.code() == Some("BUSYGROUP") => Ok(()),
+        other => other,
+    }
+}
+
+// ANCHOR: next_entry
+/// The next entry for this worker: an entry whose server stopped refreshing it for
+/// `claim_idle` (its server died), or else a new one, waiting up to [`READ_BLOCK`].
+fn next_entry(shared: &Shared, connection: &mut Option<Connection>) -> RedisResult<Option<Entry>> {
+    let connection = match connection {
+        Some(connection) => connection,
+        None => connection.insert(shared.connections.open()?),
+    };
+    let keys = &shared.keys;
+    let idle_ms = u64::try_from(shared.config.claim_idle.as_millis()).unwrap_or(u64::MAX);
+    let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+        .arg(&keys.stream)
+        .arg(keys.group)
+        .arg(&shared.config.consumer)
+        .arg(idle_ms)
+        .arg("0-0")
+        .arg("COUNT")
+        .arg(1)
+        .query(connection)?;
+    if let Some(entry) = claimed.claimed.first() {
+        log::warn!(
+            "claimed entry {} of a server that stopped answering",
+            entry.id
+        );
+        return to_entry(shared, connection, entry);
+    }
+    let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(keys.group)
+        .arg(&shared.config.consumer)
+        .arg("COUNT")
+        .arg(1)
+        .arg("BLOCK")
+        .arg(u64::try_from(READ_BLOCK.as_millis()).unwrap_or(500))
+        .arg("STREAMS")
+        .arg(&keys.stream)
+        .arg(">")
+        .query(connection)?;
+    let entry = read
+        .and_then(|reply| reply.keys.into_iter().next())
+        .and_then(|key| key.ids.into_iter().next());
+    match entry {
+        Some(entry) => to_entry(shared, connection, &entry),
+        None => Ok(None),
+    }
+}
+// ANCHOR_END: next_entry
+
+/// The job an entry names. An entry that names none (written by something else) is
+/// acknowledged and deleted, so that it is not read again.
+fn to_entry(
+    shared: &Shared,
+    connection: &mut Connection,
+    entry: &StreamId,
+) -> RedisResult<Option<Entry>> {
+    let id = entry.get::<String>("id").as_deref().and_then(JobId::parse);
+    match id {
+        Some(id) => Ok(Some(Entry {
+            entry: entry.id.clone(),
+            id,
+        })),
+        None => {
+            log::error!("stream entry {} names no job: deleted", entry.id);
+            redis::pipe()
+                .cmd("XACK")
+                .arg(&shared.keys.stream)
+                .arg(shared.keys.group)
+                .arg(&entry.id)
+                .cmd("XDEL")
+                .arg(&shared.keys.stream)
+                .arg(&entry.id)
+                .exec(connection)?;
+            Ok(None)
+        }
+    }
+}
+
+/// What the start script answered.
+enum Started {
+    /// Run it: its body, and when it was submitted (ms).
+    Run { body: String, created_ms: u64 },
+    /// Not to run: it was cancelled, or has ended, or expired.
+    Skip(String),
+}
+
+// ANCHOR: run_entry
+/// Runs the job of `entry` here: registered first, so that a `DELETE` announced after the
+/// start script finds it; started by the script (which refuses a job cancelled while
+/// queued); run under a context with the job's deadline; finished by the script, which
+/// acknowledges the entry — retried until Redis answers, so that no outcome is dropped.
+pub fn run_entry(shared: &Shared, entry: &Entry) {
+    let id = entry.id;
+    let (ctx, cancel) = shared.server_ctx.with_value("job_id", id).with_cancel();
+    shared.running().insert(
+        id,
+        Running {
+            entry: entry.entry.clone(),
+            cancel: Some(cancel),
+        },
+    );
+    let started =
+        shared.call_until_answered("start a job", |connection| start(shared, connection, entry));
+    let Some(Started::Run { body, created_ms }) = started else {
+        shared.running().remove(&id);
+        if let Some(Started::Skip(status)) = started {
+            log::debug!("job {id}: {status}, not started");
+        }
+        return;
+    };
+    shared.events.accepted();
+    shared.busy.fetch_add(1, Ordering::Relaxed);
+    let outcome = match shared.kinds.parse_spec(body.as_bytes()) {
+        Ok(spec) => {
+            // The timeout counts from the submission, as on one server: time queued counts.
+            let ends = spec.timeout.map(|timeout| {
+                let waited = Duration::from_millis(shared.now_ms().saturating_sub(created_ms));
+                timeout.saturating_sub(waited)
+            });
+            let (ctx, _deadline) = match ends {
+                Some(left) => ctx.with_timeout(left),
+                None => ctx.with_cancel(),
+            };
+            outcome_of(id, &ctx, &spec, |ctx, spec| spec.work.run(ctx))
+        }
+        Err(error) => Outcome::Failed(format!(
+            "the job's stored request no longer parses: {error}"
+        )),
+    };
+    shared.running().remove(&id);
+    shared.busy.fetch_sub(1, Ordering::Relaxed);
+    let (status, text) = match &outcome {
+        Outcome::Completed(result) => (Status::Completed, serde_json::to_string(result)),
+        Outcome::Failed(error) => (Status::Failed, serde_json::to_string(error)),
+        Outcome::Cancelled => (Status::Cancelled, Ok(String::new())),
+    };
+    let text = text.unwrap_or_default();
+    let ended = shared.call_until_answered("record a job's end", |connection| {
+        finish(shared, connection, entry, status, &text)
+    });
+    // The status the job ended with: a `DELETE` that came first wins over this outcome.
+    let final_status = ended.as_deref().and_then(status_named).unwrap_or(status);
+    shared.events.finished(final_status);
+}
+// ANCHOR_END: run_entry
+
+fn start(shared: &Shared, connection: &mut Connection, entry: &Entry) -> RedisResult<Started> {
+    let keys = &shared.keys;
+    let answer: Vec<String> = shared
+        .scripts
+        .start
+        .key(keys.job(entry.id))
+        .key(&keys.queued)
+        .key(&keys.stream)
+        .arg(&shared.config.consumer)
+        .arg(shared.now_ms())
+        .arg(keys.group)
+        .arg(&entry.entry)
+        .invoke(connection)?;
+    Ok(match answer.as_slice() {
+        [run, body, created] if run == "run" || run == "rerun" => Started::Run {
+            body: body.clone(),
+            created_ms: created.parse().unwrap_or(0),
+        },
+        [_, status] => Started::Skip(status.clone()),
+        _ => Started::Skip("unknown".to_owned()),
+    })
+}
+
+fn finish(
+    shared: &Shared,
+    connection: &mut Connection,
+    entry: &Entry,
+    status: Status,
+    outcome: &str,
+) -> RedisResult<String> {
+    let keys = &shared.keys;
+    shared
+        .scripts
+        .finish
+        .key(keys.job(entry.id))
+        .key(&keys.stream)
+        .arg(status.as_str())
+        .arg(outcome)
+        .arg(shared.now_ms())
+        .arg(shared.config.ttl.as_secs().max(1))
+        .arg(keys.group)
+        .arg(&entry.entry)
+        .arg(&keys.ended)
+        .arg(entry.id.to_string())
+        .invoke(connection)
+}
+
+/// The status spelled `name`, if it is one.
+pub fn status_named(name: &str) -> Option<Status> {
+    Status::ALL
+        .into_iter()
+        .find(|status| status.as_str() == name)
+}
