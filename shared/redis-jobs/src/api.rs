@@ -430,7 +430,7 @@ pub fn park(
 /// `DELETE /jobs/{id}` on any server: the cancel script, then the job as it is now.
 fn cancel_job(shared: &Shared, id: JobId) -> Response {
     match shared.call(|connection| cancel(shared, connection, id, "")) {
-        Ok(status) if status == "cancelled" => read_view(shared, id),
+        Ok(answer) if answer == "ok" => read_view(shared, id),
         Ok(status) => match status_named(&status) {
             Some(status) => ApiError::AlreadyFinished { id, status }.into_response(),
             None => job_not_found(&id.to_string()),
@@ -441,7 +441,7 @@ fn cancel_job(shared: &Shared, id: JobId) -> Response {
 // ANCHOR_END: cancel
 
 /// Runs the cancel script; `why` is a JSON string saying why, or empty for a client's
-/// `DELETE`. Returns the job's status after it (`cancelled`, or how it had ended), or
+/// `DELETE`. Returns `ok` when it cancelled the job; else the status it had ended with, or
 /// `expired` when there is no such job.
 ///
 /// # Errors

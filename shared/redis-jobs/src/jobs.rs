@@ -234,7 +234,7 @@ impl RedisJobs {
             let marked = self
                 .shared
                 .call(|connection| api::cancel(&self.shared, connection, id, &why));
-            if matches!(marked.as_deref(), Ok("cancelled")) {
+            if matches!(marked.as_deref(), Ok("ok")) {
                 cancelled += 1;
             }
             // Stop the work at once, whether or not the listener hears of it.

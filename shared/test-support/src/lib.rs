@@ -18,6 +18,12 @@
 //! server.stop();
 //! ```
 
+pub mod process;
+pub mod redis_server;
+
+pub use process::ServerProcess;
+pub use redis_server::RedisServer;
+
 use http_loop::{Config, Handler, RunningServer, Server};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};

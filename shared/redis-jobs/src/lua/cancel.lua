@@ -1,7 +1,8 @@
 -- ANCHOR: cancel
 -- DELETE /jobs/{id} on any server: a pending or running job becomes cancelled now. The
 -- message on the channel reaches the server running it, which cancels the job's context;
--- a pending job's entry is skipped by whichever worker reads it.
+-- a pending job's entry is skipped by whichever worker reads it. Returns 'ok', or the
+-- status that could not be cancelled ('expired': no such job).
 -- KEYS: job hash, queued counter
 -- ARGV: now (ms), TTL (s), channel, id, why (a JSON string, or '' for a client's DELETE)
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -22,5 +23,5 @@ if key then
   redis.call('EXPIRE', key, ARGV[2])
 end
 redis.call('PUBLISH', ARGV[3], ARGV[4])
-return 'cancelled'
+return 'ok'
 -- ANCHOR_END: cancel
