@@ -5,6 +5,7 @@
 
 use crate::health::store_error;
 use crate::jobs::{RedisJobs, Shared};
+use crate::waiters::Waiters;
 use crate::worker::status_named;
 use ch02_worker_pool::Rejected;
 use ch05_job_status::{
@@ -396,10 +397,9 @@ fn job_result(jobs: &RedisJobs, request: &Request, defer: Defer<'_>) -> Reply {
 // ANCHOR_END: job_result
 
 // ANCHOR: park
-/// On a caller: keep the long poll, then look. Whoever takes the responder back from
-/// [`Waiters`](crate::waiters::Waiters) answers it: this look, if the job has ended already;
-/// else the listener, when it hears that it did. Kept first and looked at second, so that an
-/// end announced after the look always finds the long poll kept.
+/// On a caller: keep the long poll, then look at the job's record ([`park_with`]). A job with
+/// as many long polls here as it may gets its answer now, as if it had been asked without
+/// `?wait=`.
 pub fn park(
     shared: &Shared,
     id: JobId,
@@ -407,24 +407,74 @@ pub fn park(
     seen: &AtomicUsize,
     responder: Responder,
 ) {
-    if let Err(responder) = shared.waiters.add(id, waiter, responder) {
-        responder.send(read_result(shared, id));
-        return;
-    }
-    let now = match read_record(shared, id) {
+    let look = || match read_record(shared, id) {
         Ok(Some(record)) if !record.status.is_finished() => {
             seen.store(record.status.index(), Ordering::Relaxed);
-            return;
+            None
         }
-        Ok(Some(record)) => result_response(id, &record),
-        Ok(None) => job_not_found(&id.to_string()),
-        Err(error) => store_error(&shared.config.url, &error),
+        Ok(Some(record)) => Some(result_response(id, &record)),
+        Ok(None) => Some(job_not_found(&id.to_string())),
+        Err(error) => Some(store_error(&shared.config.url, &error)),
     };
-    if let Some(responder) = shared.waiters.take(id, waiter) {
-        responder.send(now);
+    if let Err(responder) = park_with(&shared.waiters, id, waiter, responder, look) {
+        responder.send(read_result(shared, id));
     }
 }
 // ANCHOR_END: park
+
+// ANCHOR: park_with
+/// The long poll's half of its protocol with the listener: keep the responder in `waiters`
+/// FIRST, then `look` at the job — `Some(answer)` when it has ended (or is gone, or Redis
+/// failed), `None` while it is still on. Whoever takes the responder back from `waiters`
+/// answers it: this look, if the job has ended already; else the listener
+/// ([`ended_with`](crate::listener::ended_with)), when it hears that it did. Redis announces
+/// an end only after the status change, so an end the look missed is announced after the
+/// keep, and its listener finds the long poll kept: each long poll is answered exactly once.
+///
+/// # Errors
+///
+/// The responder, neither kept nor looked for, when job `id` has as many long polls here as
+/// it may: the caller answers it now.
+pub fn park_with(
+    waiters: &Waiters,
+    id: JobId,
+    waiter: WaiterId,
+    responder: Responder,
+    look: impl FnOnce() -> Option<Response>,
+) -> Result<(), Responder> {
+    waiters.add(id, waiter, responder)?;
+    if let Some(now) = look() {
+        // `None`: the listener heard of the end first, took the long poll, and answers it.
+        if let Some(responder) = waiters.take(id, waiter) {
+            responder.send(now);
+        }
+    }
+    Ok(())
+}
+// ANCHOR_END: park_with
+
+/// The broken twin of [`park_with`]: looks first, keeps second. An end announced between the
+/// look and the keep finds no long poll to answer, and the poll hangs until its deadline.
+/// Only the loom models call it, to show that they catch the bug.
+///
+/// # Errors
+///
+/// As [`park_with`].
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn park_look_then_keep_broken(
+    waiters: &Waiters,
+    id: JobId,
+    waiter: WaiterId,
+    responder: Responder,
+    look: impl FnOnce() -> Option<Response>,
+) -> Result<(), Responder> {
+    if let Some(now) = look() {
+        responder.send(now);
+        return Ok(());
+    }
+    waiters.add(id, waiter, responder)
+}
 
 // ANCHOR: cancel
 /// `DELETE /jobs/{id}` on any server: the cancel script, then the job as it is now.

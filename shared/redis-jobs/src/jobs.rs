@@ -15,9 +15,10 @@ use redis::{Connection, RedisError, RedisResult};
 use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use sync_shim::{Mutex, MutexGuard};
 
 /// A job running on this server: its stream entry (refreshed by the keeper so that no other
 /// server claims it) and the handle that cancels its context.
@@ -26,6 +27,16 @@ pub struct Running {
     pub entry: String,
     /// Cancels the job's work; taken by whoever cancels it first.
     pub cancel: Option<Cancel>,
+}
+
+/// The jobs running on this server, by id. A [`sync_shim`] lock, so that the loom models in
+/// `tests/loom.rs` run the worker's and the listener's real code around it.
+pub type RunningJobs = Mutex<HashMap<JobId, Running>>;
+
+/// Locks `running`.
+pub fn lock_running(running: &RunningJobs) -> MutexGuard<'_, HashMap<JobId, Running>> {
+    // Each change is one insert, removal or `take`: consistent even after a panic.
+    running.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// What this server's threads share.
@@ -43,7 +54,7 @@ pub struct Shared {
     /// What the keeper last found.
     pub health: Health,
     /// The jobs running here, by id.
-    pub running: Mutex<HashMap<JobId, Running>>,
+    pub running: RunningJobs,
     /// The long polls held here.
     pub waiters: Waiters,
     /// Hears of every job this server starts, and how it ends (chapter 10's tally).
@@ -66,8 +77,7 @@ impl Shared {
 
     /// The jobs running here.
     pub fn running(&self) -> MutexGuard<'_, HashMap<JobId, Running>> {
-        // Each change is one insert, removal or `take`: consistent even after a panic.
-        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_running(&self.running)
     }
 
     /// Runs `call` on a pooled connection; a failure that says Redis is gone is recorded.

@@ -14,6 +14,11 @@
 //! | `health.rs` | what the keeper found, and the 503 a lost Redis answers |
 //! | `connections.rs` | a few connections, reused; a failed one dropped, so the next call reconnects |
 //!
+//! Two protocols between this server's threads hang on an end that Redis announces after the
+//! status change: a long poll kept before its caller looks (`api::park_with`), and a job
+//! registered before its start (`worker::start_registered`), both met by the listener
+//! (`listener::ended_with`). `tests/loom.rs` model-checks them, each with a broken twin.
+//!
 //! Delivery is at least once: a job whose server dies while running it is claimed by another
 //! server once its stream entry has gone unrefreshed for `claim_idle`, and runs again there.
 

@@ -3,8 +3,10 @@
 //! held here for a job that ended anywhere are answered.
 
 use crate::api;
-use crate::jobs::Shared;
+use crate::jobs::{RunningJobs, Shared, lock_running};
+use crate::waiters::Waiters;
 use ch05_job_status::JobId;
+use http_loop::Response;
 use redis::RedisResult;
 use std::time::Duration;
 
@@ -58,26 +60,50 @@ fn subscribe_and_serve(shared: &Shared, pause: &mut Duration) -> RedisResult<()>
 
 // ANCHOR: ended
 /// Job `id` ended, on some server: if it runs here, it was cancelled elsewhere — stop its
-/// work; answer the long polls held here for it.
+/// work; answer the long polls held here for it ([`ended_with`]).
 pub fn ended(shared: &Shared, id: JobId) {
-    let cancel = shared
-        .running()
+    ended_with(&shared.running, &shared.waiters, id, || {
+        api::read_result(shared, id)
+    });
+}
+// ANCHOR_END: ended
+
+// ANCHOR: ended_with
+/// The listener's half of both protocols, run when it hears that job `id` ended (Redis
+/// announces an end only after the status change that made it).
+///
+/// - A job running here was cancelled from another server: take its cancel handle from
+///   `running` and cancel. The worker registered the handle before its start script made the
+///   job `running`, and a cancel that the start did not refuse is announced after the start:
+///   the handle is always there to take.
+/// - The long polls kept here for it: take them all and answer them with what `read` finds.
+///   A long poll is kept before its caller looks ([`park_with`](crate::api::park_with)):
+///   one that the look found still on is here to take.
+///
+/// Whoever takes a cancel handle or a responder is the one to use it: each is used once.
+pub fn ended_with(
+    running: &RunningJobs,
+    waiters: &Waiters,
+    id: JobId,
+    read: impl FnOnce() -> Response,
+) {
+    let cancel = lock_running(running)
         .get_mut(&id)
         .and_then(|job| job.cancel.take());
     if let Some(cancel) = cancel {
         log::debug!("job {id}: cancelled on another server");
         cancel.cancel();
     }
-    let waiting = shared.waiters.take_all(id);
+    let waiting = waiters.take_all(id);
     if waiting.is_empty() {
         return;
     }
-    let answer = api::read_result(shared, id);
+    let answer = read();
     for responder in waiting {
         responder.send(answer.clone());
     }
 }
-// ANCHOR_END: ended
+// ANCHOR_END: ended_with
 
 /// After (re)subscribing: the jobs running here that were cancelled meanwhile, and the long
 /// polls whose jobs ended meanwhile.

@@ -1,10 +1,14 @@
 //! The long polls this server holds, by job: answered by the listener when the job ends
 //! anywhere, or by the loop at their deadline.
+//!
+//! The map's lock is a [`sync_shim`] one, so that the loom models in `tests/loom.rs` run this
+//! very code: a long poll kept while its job ends is answered exactly once.
 
 use ch05_job_status::{JobId, WaiterId};
 use http_loop::Responder;
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+use sync_shim::{Mutex, MutexGuard};
 
 /// The most long polls one job holds on one server; more get "not yet" at once.
 pub const MAX_WAITERS_PER_JOB: usize = 64;
@@ -72,7 +76,7 @@ impl Waiters {
         self.lock().is_empty()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<JobId, Vec<(WaiterId, Responder)>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<JobId, Vec<(WaiterId, Responder)>>> {
         // Every change is one insert or removal: a poisoned map is still a consistent one.
         self.by_job.lock().unwrap_or_else(PoisonError::into_inner)
     }

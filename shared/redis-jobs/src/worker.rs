@@ -2,7 +2,7 @@
 //! group. A worker reads an entry only when it is free, so a busy server leaves the queue to
 //! the others — the stream is the queue, and its backpressure is the workers'.
 
-use crate::jobs::{Running, Shared, is_missing_group};
+use crate::jobs::{Running, RunningJobs, Shared, is_missing_group, lock_running};
 use ch05_job_status::{JobId, Outcome, Status, outcome_of};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use redis::{Connection, RedisResult};
@@ -160,26 +160,30 @@ enum Started {
 
 // ANCHOR: run_entry
 /// Runs the job of `entry` here: registered first, so that a `DELETE` announced after the
-/// start script finds it; started by the script (which refuses a job cancelled while
-/// queued); run under a context with the job's deadline; finished by the script, which
-/// acknowledges the entry — retried until Redis answers, so that no outcome is dropped.
+/// start script finds it, and started by the script, which refuses a job cancelled while
+/// queued ([`start_registered`]); run under a context with the job's deadline; finished by
+/// the script, which acknowledges the entry — retried until Redis answers, so that no outcome
+/// is dropped.
 pub fn run_entry(shared: &Shared, entry: &Entry) {
     let id = entry.id;
     let (ctx, cancel) = shared.server_ctx.with_value("job_id", id).with_cancel();
-    shared.running().insert(
-        id,
-        Running {
-            entry: entry.entry.clone(),
-            cancel: Some(cancel),
-        },
-    );
-    let started =
-        shared.call_until_answered("start a job", |connection| start(shared, connection, entry));
-    let Some(Started::Run { body, created_ms }) = started else {
-        shared.running().remove(&id);
-        if let Some(Started::Skip(status)) = started {
-            log::debug!("job {id}: {status}, not started");
+    let job = Running {
+        entry: entry.entry.clone(),
+        cancel: Some(cancel),
+    };
+    let started = start_registered(&shared.running, id, job, || {
+        let started = shared
+            .call_until_answered("start a job", |connection| start(shared, connection, entry));
+        match started {
+            Some(Started::Run { body, created_ms }) => Some((body, created_ms)),
+            Some(Started::Skip(status)) => {
+                log::debug!("job {id}: {status}, not started");
+                None
+            }
+            None => None,
         }
+    });
+    let Some((body, created_ms)) = started else {
         return;
     };
     shared.events.accepted();
@@ -217,6 +221,46 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
     shared.events.finished(final_status);
 }
 // ANCHOR_END: run_entry
+
+// ANCHOR: start_registered
+/// The worker's half of its protocol with the listener: register job `id` in `running`, with
+/// its cancel handle, FIRST; then `start` it — the start script, which moves the job to
+/// `running` (`Some`) or refuses one cancelled while queued (`None`, and the job is taken out
+/// of `running` again). A `DELETE` on another server that the start did not refuse is
+/// announced after the start, so after the registration: the listener
+/// ([`ended_with`](crate::listener::ended_with)) always finds the handle, and stops the work.
+pub fn start_registered<T>(
+    running: &RunningJobs,
+    id: JobId,
+    job: Running,
+    start: impl FnOnce() -> Option<T>,
+) -> Option<T> {
+    lock_running(running).insert(id, job);
+    let started = start();
+    if started.is_none() {
+        lock_running(running).remove(&id);
+    }
+    started
+}
+// ANCHOR_END: start_registered
+
+/// The broken twin of [`start_registered`]: starts first, registers second. A cancel
+/// announced between the two finds no handle to take, and the work runs to its end. Only the
+/// loom models call it, to show that they catch the bug.
+#[cfg(loom)]
+#[doc(hidden)]
+pub fn start_then_register_broken<T>(
+    running: &RunningJobs,
+    id: JobId,
+    job: Running,
+    start: impl FnOnce() -> Option<T>,
+) -> Option<T> {
+    let started = start();
+    if started.is_some() {
+        lock_running(running).insert(id, job);
+    }
+    started
+}
 
 fn start(shared: &Shared, connection: &mut Connection, entry: &Entry) -> RedisResult<Started> {
     let keys = &shared.keys;
