@@ -14,7 +14,7 @@ use http_loop::dates::UnixMillis;
 use redis::{Connection, RedisError, RedisResult};
 use std::collections::HashMap;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -61,6 +61,8 @@ pub struct Shared {
     pub events: Arc<dyn JobEvents>,
     /// Workers running a job now.
     pub busy: AtomicUsize,
+    /// When a worker next looks for the entries of dead servers, in ms since the Unix epoch.
+    next_claim_ms: AtomicU64,
     /// Cleared by the drain: no more jobs are taken or accepted.
     taking: AtomicBool,
     /// Every job's context is a child of this one; cancelled when the server stops.
@@ -120,6 +122,28 @@ impl Shared {
         }
     }
 
+    /// Whether this worker should look for the entries of dead servers now: true for one
+    /// worker per quarter of `claim_idle`.
+    pub fn claim_is_due(&self) -> bool {
+        let now = self.now_ms();
+        let every = u64::try_from(self.config.claim_idle.as_millis() / 4).unwrap_or(u64::MAX);
+        // Relaxed: a timestamp, not a guard for other memory; the exchange only has to let
+        // one worker through per period, and a late or early look is harmless.
+        let due = self.next_claim_ms.load(Ordering::Relaxed);
+        now >= due
+            && self
+                .next_claim_ms
+                .compare_exchange(due, now + every, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// Makes the next [`claim_is_due`](Self::claim_is_due) true: a claim found an entry, and
+    /// more may wait.
+    pub fn claim_again_now(&self) {
+        // Relaxed: as in `claim_is_due`.
+        self.next_claim_ms.store(0, Ordering::Relaxed);
+    }
+
     /// Now, in milliseconds since the Unix epoch, as the scripts store times.
     pub fn now_ms(&self) -> u64 {
         UnixMillis::now().0
@@ -166,6 +190,7 @@ impl RedisJobs {
             waiters: Waiters::default(),
             events,
             busy: AtomicUsize::new(0),
+            next_claim_ms: AtomicU64::new(0),
             taking: AtomicBool::new(true),
             server_ctx,
             config,
