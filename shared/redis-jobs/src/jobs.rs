@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+// ANCHOR: running
 /// A job running on this server: its stream entry (refreshed by the keeper so that no other
 /// server claims it) and the handle that cancels its context.
 pub struct Running {
@@ -27,6 +28,7 @@ pub struct Running {
     /// Cancels the job's work; taken by whoever cancels it first.
     pub cancel: Option<Cancel>,
 }
+// ANCHOR_END: running
 
 /// What this server's threads share.
 pub struct Shared {
@@ -83,6 +85,7 @@ impl Shared {
         result
     }
 
+    // ANCHOR: call_until_answered
     /// Runs `call` until Redis answers it, waiting longer after each failure (up to a second),
     /// for a change that must not be dropped: a job's start or its outcome. `None` when the
     /// server stops first — the entry is then still pending in the group, and another server
@@ -109,6 +112,7 @@ impl Shared {
             pause = (pause * 2).min(Duration::from_secs(1));
         }
     }
+    // ANCHOR_END: call_until_answered
 
     /// Now, in milliseconds since the Unix epoch, as the scripts store times.
     pub fn now_ms(&self) -> u64 {
@@ -216,6 +220,7 @@ impl RedisJobs {
         self.shared.waiters.len()
     }
 
+    // ANCHOR: drain_side
     /// The drain's first step: take no more jobs from the stream, accept no more
     /// submissions. Queued jobs stay in the stream, for the other servers.
     pub fn stop_taking_jobs(&self) {
@@ -249,6 +254,7 @@ impl RedisJobs {
         }
         cancelled
     }
+    // ANCHOR_END: drain_side
 }
 
 impl Drop for RedisJobs {

@@ -79,6 +79,7 @@ pub fn ended(shared: &Shared, id: JobId) {
 }
 // ANCHOR_END: ended
 
+// ANCHOR: recheck
 /// After (re)subscribing: the jobs running here that were cancelled meanwhile, and the long
 /// polls whose jobs ended meanwhile.
 fn recheck(shared: &Shared) -> RedisResult<()> {
@@ -98,3 +99,4 @@ fn recheck(shared: &Shared) -> RedisResult<()> {
     }
     Ok(())
 }
+// ANCHOR_END: recheck
