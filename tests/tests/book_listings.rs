@@ -77,15 +77,23 @@ fn every_include_names_an_existing_file_and_anchor() {
     assert!(checked > 0, "the book includes no listing at all");
 }
 
-/// Rust and Go code in the book comes from the project by include; a hand-typed block could
-/// drift, and would not be compiled, vetted or tested.
+/// Whether a code block opened by `fence` is a listing: Rust, Go, or the Lua scripts the Redis
+/// backend sends (appendix D).
+fn opens_listing(fence: &str) -> bool {
+    ["```rust", "```go", "```lua"]
+        .iter()
+        .any(|language| fence.starts_with(language))
+}
+
+/// Rust, Go and Lua code in the book comes from the project by include; a hand-typed block
+/// could drift, and would not be compiled, vetted or tested.
 #[test]
 fn no_hand_typed_rust_or_go_listing() {
     for (chapter, text) in book_chapters() {
         let mut in_code = false;
         for (number, line) in text.lines().enumerate() {
             let trimmed = line.trim();
-            if trimmed.starts_with("```rust") || trimmed.starts_with("```go") {
+            if opens_listing(trimmed) {
                 in_code = true;
             } else if trimmed.starts_with("```") {
                 in_code = false;
@@ -113,7 +121,7 @@ fn every_listing_is_numbered_captioned_and_short() {
         let mut last_number: std::collections::HashMap<String, u32> = Default::default();
         for (index, line) in lines.iter().enumerate() {
             let trimmed = line.trim();
-            if !(trimmed.starts_with("```rust") || trimmed.starts_with("```go")) {
+            if !opens_listing(trimmed) {
                 continue;
             }
             let at = format!("{}:{}", chapter.display(), index + 1);

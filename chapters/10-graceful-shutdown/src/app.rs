@@ -82,6 +82,7 @@ pub fn app(requests: RequestPool, options: &Options) -> io::Result<App> {
     app_on(requests, options, &StoreChoice::Memory)
 }
 
+// ANCHOR: app_on
 /// The complete server, with its jobs kept where `store` says: in this process, or on a
 /// Redis shared with other servers.
 ///
@@ -92,6 +93,7 @@ pub fn app_on(requests: RequestPool, options: &Options, store: &StoreChoice) -> 
     let permits = Semaphore::new(options.expensive);
     let tally = Arc::new(JobTally::default());
     let kinds = job_kinds(options.workers, &permits)?;
+    // ANCHOR: choose_backend
     let jobs: Arc<dyn JobBackend> = match store {
         StoreChoice::Memory => {
             let store = JobStore::new(options.store_config()).with_events(Arc::clone(&tally) as _);
@@ -106,6 +108,7 @@ pub fn app_on(requests: RequestPool, options: &Options, store: &StoreChoice) -> 
             Arc::new(RedisJobs::start(config, kinds, Arc::clone(&tally) as _)?)
         }
     };
+    // ANCHOR_END: choose_backend
     let monitoring = Arc::new(Monitoring {
         jobs: Arc::clone(&jobs),
         tally,
@@ -122,6 +125,7 @@ pub fn app_on(requests: RequestPool, options: &Options, store: &StoreChoice) -> 
         monitoring,
     })
 }
+// ANCHOR_END: app_on
 // ANCHOR_END: app
 
 // ANCHOR: routes

@@ -41,6 +41,7 @@ impl Call {
     }
 }
 
+// ANCHOR: callers
 /// Hands `run` and the request's responder to a caller thread; when every caller is busy
 /// and the queue is full, answers 503 at once.
 fn to_caller(
@@ -74,6 +75,7 @@ fn on_caller(
     });
     reply
 }
+// ANCHOR_END: callers
 
 // ANCHOR: routes
 /// Adds the job API, on Redis, to `router`.
@@ -219,6 +221,7 @@ pub fn submit(
     })
 }
 
+// ANCHOR: idempotency_key
 /// The request's `Idempotency-Key`, if it sent one.
 fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
     Ok(request
@@ -238,6 +241,7 @@ fn check_key(key: &str) -> Result<(), Response> {
     );
     Err(Response::error(400, "invalid_idempotency_key", &message))
 }
+// ANCHOR_END: idempotency_key
 
 /// A job's hash, as `HMGET` reads the fields the answers need.
 struct Record {

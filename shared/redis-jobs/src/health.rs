@@ -66,6 +66,7 @@ impl Health {
     }
 }
 
+// ANCHOR: store_error
 /// Redis answered, but cannot serve yet: it is loading its data after a restart, or busy.
 pub fn is_transient(error: &RedisError) -> bool {
     matches!(
@@ -89,3 +90,4 @@ pub fn store_error(url: &str, error: &RedisError) -> Response {
         )
     }
 }
+// ANCHOR_END: store_error

@@ -20,6 +20,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 use sync_shim::{Mutex, MutexGuard};
 
+// ANCHOR: running
 /// A job running on this server: its stream entry (refreshed by the keeper so that no other
 /// server claims it) and the handle that cancels its context.
 pub struct Running {
@@ -28,6 +29,7 @@ pub struct Running {
     /// Cancels the job's work; taken by whoever cancels it first.
     pub cancel: Option<Cancel>,
 }
+// ANCHOR_END: running
 
 /// The jobs running on this server, by id. A [`sync_shim`] lock, so that the loom models in
 /// `tests/loom.rs` run the worker's and the listener's real code around it.
@@ -95,6 +97,7 @@ impl Shared {
         result
     }
 
+    // ANCHOR: call_until_answered
     /// Runs `call` until Redis answers it, waiting longer after each failure (up to a second),
     /// for a change that must not be dropped: a job's start or its outcome. `None` when the
     /// server stops first — the entry is then still pending in the group, and another server
@@ -121,6 +124,7 @@ impl Shared {
             pause = (pause * 2).min(Duration::from_secs(1));
         }
     }
+    // ANCHOR_END: call_until_answered
 
     /// Whether this worker should look for the entries of dead servers now: true for one
     /// worker per quarter of `claim_idle`.
@@ -251,6 +255,7 @@ impl RedisJobs {
         self.shared.waiters.len()
     }
 
+    // ANCHOR: drain_side
     /// The drain's first step: take no more jobs from the stream, accept no more
     /// submissions. Queued jobs stay in the stream, for the other servers.
     pub fn stop_taking_jobs(&self) {
@@ -284,6 +289,7 @@ impl RedisJobs {
         }
         cancelled
     }
+    // ANCHOR_END: drain_side
 }
 
 impl Drop for RedisJobs {

@@ -5,6 +5,7 @@
 use ch05_job_status::JobId;
 use redis::Script;
 
+// ANCHOR: keys
 /// The keys of one deployment, all under one prefix.
 #[derive(Debug)]
 pub struct Keys {
@@ -41,6 +42,7 @@ impl Keys {
         format!("{}:idempotency:{key}", self.prefix)
     }
 }
+// ANCHOR_END: keys
 
 /// The scripts, loaded once; `invoke` sends `EVALSHA`, and the script itself only when Redis
 /// does not know it (after a restart, say).

@@ -105,6 +105,7 @@ pub fn ended_with(
 }
 // ANCHOR_END: ended_with
 
+// ANCHOR: recheck
 /// After (re)subscribing: the jobs running here that were cancelled meanwhile, and the long
 /// polls whose jobs ended meanwhile.
 fn recheck(shared: &Shared) -> RedisResult<()> {
@@ -124,3 +125,4 @@ fn recheck(shared: &Shared) -> RedisResult<()> {
     }
     Ok(())
 }
+// ANCHOR_END: recheck

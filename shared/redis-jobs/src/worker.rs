@@ -165,6 +165,7 @@ enum Started {
 }
 
 // ANCHOR: run_entry
+// ANCHOR: run_entry_start
 /// Runs the job of `entry` here: registered first, so that a `DELETE` announced after the
 /// start script finds it, and started by the script, which refuses a job cancelled while
 /// queued ([`start_registered`]); run under a context with the job's deadline; finished by
@@ -194,6 +195,8 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
     };
     shared.events.accepted();
     shared.busy.fetch_add(1, Ordering::Relaxed);
+    // ANCHOR_END: run_entry_start
+    // ANCHOR: run_entry_finish
     let outcome = match shared.kinds.parse_spec(body.as_bytes()) {
         Ok(spec) => {
             // The timeout counts from the submission, as on one server: time queued counts.
@@ -226,6 +229,7 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
     let final_status = ended.as_deref().and_then(status_named).unwrap_or(status);
     shared.events.finished(final_status);
 }
+// ANCHOR_END: run_entry_finish
 // ANCHOR_END: run_entry
 
 // ANCHOR: start_registered
