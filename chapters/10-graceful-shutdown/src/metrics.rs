@@ -224,14 +224,14 @@ impl Metrics {
             &mut out,
             "jobserver_jobs_accepted_total",
             "counter",
-            "Jobs accepted since the server started.",
+            "Jobs accepted since the server started (on a shared Redis: jobs this server started).",
         );
         let _ = writeln!(out, "jobserver_jobs_accepted_total {}", gauges.accepted);
         family(
             &mut out,
             "jobserver_jobs_finished_total",
             "counter",
-            "Jobs ended since the server started, by how.",
+            "Jobs ended since the server started, by how (on a shared Redis: jobs this server ran).",
         );
         for (status, count) in ["completed", "failed", "cancelled"]
             .iter()

@@ -6,7 +6,8 @@
 //!                 │                                idle connections closed
 //!                 │                                busy ones: last answer "Connection: close"
 //!                 └─▶ main thread: drain()
-//!                       1. the job pool takes no more jobs; queued and running ones go on
+//!                       1. take no more jobs; those taken go on (in memory: the pool
+//!                          refuses new ones; on Redis: stop reading the stream)
 //!                       2. wait until every accepted job has ended, or the drain deadline
 //!                       3. at the deadline: cancel the rest, marked `cancelled` with why —
 //!                          which answers every long poll still waiting

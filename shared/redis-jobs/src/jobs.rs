@@ -65,6 +65,8 @@ pub struct Shared {
     pub busy: AtomicUsize,
     /// When a worker next looks for the entries of dead servers, in ms since the Unix epoch.
     next_claim_ms: AtomicU64,
+    /// Where the next look goes on in the pending entries (`0-0`: from the start).
+    claim_cursor: Mutex<String>,
     /// Cleared by the drain: no more jobs are taken or accepted.
     taking: AtomicBool,
     /// Every job's context is a child of this one; cancelled when the server stops.
@@ -141,6 +143,22 @@ impl Shared {
                 .is_ok()
     }
 
+    /// Where the next `XAUTOCLAIM` starts.
+    pub fn claim_cursor(&self) -> String {
+        self.claim_cursor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Where the next `XAUTOCLAIM` starts: the cursor the last one returned.
+    pub fn set_claim_cursor(&self, cursor: String) {
+        *self
+            .claim_cursor
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = cursor;
+    }
+
     /// Makes the next [`claim_is_due`](Self::claim_is_due) true: a claim found an entry, and
     /// more may wait.
     pub fn claim_again_now(&self) {
@@ -195,6 +213,7 @@ impl RedisJobs {
             events,
             busy: AtomicUsize::new(0),
             next_claim_ms: AtomicU64::new(0),
+            claim_cursor: Mutex::new("0-0".to_owned()),
             taking: AtomicBool::new(true),
             server_ctx,
             config,
@@ -294,6 +313,7 @@ impl RedisJobs {
 
 impl Drop for RedisJobs {
     fn drop(&mut self) {
+        // Relaxed: see `taking_jobs`; the threads are joined below, which orders the rest.
         self.shared.taking.store(false, Ordering::Relaxed);
         if let Some(stop_all) = self.stop_all.take() {
             stop_all.cancel();

@@ -34,7 +34,10 @@ pub fn keep(shared: &Shared) {
                 log::warn!("could not refresh this server's running jobs: {error}");
             }
         }
-        if ch03_context::work::sleep(&shared.server_ctx, MEASURE_EVERY).is_err() {
+        // Never longer than a sixth of claim_idle between two refreshes, so that a short
+        // --claim-idle keeps its margin.
+        let pause = MEASURE_EVERY.min(refresh_every / 2);
+        if ch03_context::work::sleep(&shared.server_ctx, pause).is_err() {
             return;
         }
     }

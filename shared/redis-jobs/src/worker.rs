@@ -31,6 +31,10 @@ pub fn work(shared: &Shared) {
         match next_entry(shared, &mut connection) {
             Ok(Some(entry)) => {
                 pause = Duration::from_millis(50);
+                if !shared.taking_jobs() {
+                    // Read as the drain began: left pending, for another server to claim.
+                    return;
+                }
                 run_entry(shared, &entry);
             }
             Ok(None) => pause = Duration::from_millis(50),
@@ -74,37 +78,19 @@ pub fn create_group(shared: &Shared, connection: &mut Connection) -> RedisResult
 }
 
 // ANCHOR: next_entry
-/// The next entry for this worker: an entry whose server stopped refreshing it for
-/// `claim_idle` (its server died), or else a new one, waiting up to [`READ_BLOCK`]. One
-/// worker of the server looks for the dead's entries, four times per `claim_idle`, not every
-/// worker before every job: the look is a round trip, and almost always finds nothing.
+/// The next entry for this worker: one a dead server left (see [`claim_dead`]), or else a new
+/// one, waiting up to [`READ_BLOCK`].
 fn next_entry(shared: &Shared, connection: &mut Option<Connection>) -> RedisResult<Option<Entry>> {
     let connection = match connection {
         Some(connection) => connection,
         None => connection.insert(shared.connections.open()?),
     };
-    let keys = &shared.keys;
     if shared.claim_is_due() {
-        let idle_ms = u64::try_from(shared.config.claim_idle.as_millis()).unwrap_or(u64::MAX);
-        let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
-            .arg(&keys.stream)
-            .arg(keys.group)
-            .arg(&shared.config.consumer)
-            .arg(idle_ms)
-            .arg("0-0")
-            .arg("COUNT")
-            .arg(1)
-            .query(connection)?;
-        if let Some(entry) = claimed.claimed.first() {
-            log::warn!(
-                "claimed entry {} of a server that stopped answering",
-                entry.id
-            );
-            // Another may be waiting: look again at the next round.
-            shared.claim_again_now();
-            return to_entry(shared, connection, entry);
+        if let Some(entry) = claim_dead(shared, connection)? {
+            return Ok(Some(entry));
         }
     }
+    let keys = &shared.keys;
     let read: Option<StreamReadReply> = redis::cmd("XREADGROUP")
         .arg("GROUP")
         .arg(keys.group)
@@ -126,6 +112,38 @@ fn next_entry(shared: &Shared, connection: &mut Option<Connection>) -> RedisResu
     }
 }
 // ANCHOR_END: next_entry
+
+// ANCHOR: claim_dead
+/// An entry whose server stopped refreshing it for `claim_idle` — it died, or lost Redis
+/// that long — claimed for this server. One worker looks, four times per `claim_idle`, not
+/// every worker before every job: the look is a round trip, and almost always finds nothing.
+/// `XAUTOCLAIM` examines a bounded stretch of the pending entries per call, so the scan goes
+/// on from the cursor the last call returned, round the whole list.
+fn claim_dead(shared: &Shared, connection: &mut Connection) -> RedisResult<Option<Entry>> {
+    let keys = &shared.keys;
+    let idle_ms = u64::try_from(shared.config.claim_idle.as_millis()).unwrap_or(u64::MAX);
+    let claimed: StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
+        .arg(&keys.stream)
+        .arg(keys.group)
+        .arg(&shared.config.consumer)
+        .arg(idle_ms)
+        .arg(shared.claim_cursor())
+        .arg("COUNT")
+        .arg(1)
+        .query(connection)?;
+    shared.set_claim_cursor(claimed.next_stream_id);
+    let Some(entry) = claimed.claimed.first() else {
+        return Ok(None);
+    };
+    log::warn!(
+        "claimed entry {}: its server stopped refreshing it",
+        entry.id
+    );
+    // Another may be waiting: the next round looks again.
+    shared.claim_again_now();
+    to_entry(shared, connection, entry)
+}
+// ANCHOR_END: claim_dead
 
 /// The job an entry names. An entry that names none (written by something else) is
 /// acknowledged and deleted, so that it is not read again.
@@ -173,6 +191,11 @@ enum Started {
 /// is dropped.
 pub fn run_entry(shared: &Shared, entry: &Entry) {
     let id = entry.id;
+    if lock_running(&shared.running).contains_key(&id) {
+        // Our own entry, claimed back after a refresh came too late (Redis was away): the job
+        // runs here already, and the entry is ours again either way.
+        return;
+    }
     let (ctx, cancel) = shared.server_ctx.with_value("job_id", id).with_cancel();
     let job = Running {
         entry: entry.entry.clone(),
@@ -194,6 +217,7 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
         return;
     };
     shared.events.accepted();
+    // Relaxed: a gauge, read on its own.
     shared.busy.fetch_add(1, Ordering::Relaxed);
     // ANCHOR_END: run_entry_start
     // ANCHOR: run_entry_finish
@@ -215,7 +239,8 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
         )),
     };
     shared.running().remove(&id);
-    shared.busy.fetch_sub(1, Ordering::Relaxed);
+    shared.busy.fetch_sub(1, Ordering::Relaxed); // Relaxed: as above
+
     let (status, text) = match &outcome {
         Outcome::Completed(result) => (Status::Completed, serde_json::to_string(result)),
         Outcome::Failed(error) => (Status::Failed, serde_json::to_string(error)),
