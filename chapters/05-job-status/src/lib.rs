@@ -26,5 +26,5 @@ pub use job::{
 pub use runner::{JOB_QUEUE, job_pool_size, outcome_of, panic_message};
 pub use store::{
     JobEvents, JobStore, JobView, Outcome, StoreConfig, StoreFull, TransitionError, WaiterId,
-    job_not_found,
+    job_not_found, result_of,
 };

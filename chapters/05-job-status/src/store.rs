@@ -812,13 +812,21 @@ pub fn job_not_found(id: &str) -> Response {
 }
 
 fn result_response(id: JobId, record: &Record) -> Response {
+    result_of(id, record.status, record.outcome.as_deref())
+}
+
+/// The answer to `GET /jobs/{id}/result` for a job in `status` with `outcome` (its result's
+/// JSON text when completed; a failed or cancelled job's error, as a JSON string): 200 with the
+/// result, else 409 with the status and the error. Any store that keeps outcomes as JSON text
+/// answers with it (the Redis-backed one too).
+pub fn result_of(id: JobId, status: Status, outcome: Option<&RawValue>) -> Response {
     #[derive(Serialize)]
     struct ResultRef<'a> {
         id: JobId,
         status: Status,
         result: &'a RawValue,
     }
-    match (record.status, &record.outcome) {
+    match (status, outcome) {
         (Status::Completed, Some(result)) => Response::json(
             200,
             &ResultRef {
@@ -827,10 +835,12 @@ fn result_response(id: JobId, record: &Record) -> Response {
                 result,
             },
         ),
-        (status, _) => ApiError::NotCompleted {
+        (status, outcome) => ApiError::NotCompleted {
             id,
             status,
-            error: record.error_text(),
+            error: outcome
+                .filter(|_| matches!(status, Status::Failed | Status::Cancelled))
+                .and_then(|raw| serde_json::from_str(raw.get()).ok()),
         }
         .into_response(),
     }

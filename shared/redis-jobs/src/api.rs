@@ -9,7 +9,7 @@ use crate::waiters::Waiters;
 use crate::worker::status_named;
 use ch02_worker_pool::Rejected;
 use ch05_job_status::{
-    ApiError, JobId, MAX_WAIT, Status, WaiterId, job_not_found, read_spec, wait_param,
+    ApiError, JobId, MAX_WAIT, Status, WaiterId, job_not_found, read_spec, result_of, wait_param,
 };
 use http_loop::dates::UnixMillis;
 use http_loop::response::excerpt;
@@ -314,11 +314,6 @@ impl Record {
             .then_some(self.outcome.as_deref())
             .flatten()
     }
-
-    fn error_text(&self) -> Option<String> {
-        self.error()
-            .and_then(|raw| serde_json::from_str::<String>(raw.get()).ok())
-    }
 }
 
 /// `GET /jobs/{id}/result`, answered now: 200 with the result, 409 until then, 404.
@@ -331,28 +326,7 @@ pub fn read_result(shared: &Shared, id: JobId) -> Response {
 }
 
 fn result_response(id: JobId, record: &Record) -> Response {
-    #[derive(Serialize)]
-    struct Completed<'a> {
-        id: JobId,
-        status: Status,
-        result: &'a RawValue,
-    }
-    match (record.status, &record.outcome) {
-        (Status::Completed, Some(result)) => Response::json(
-            200,
-            &Completed {
-                id,
-                status: Status::Completed,
-                result,
-            },
-        ),
-        (status, _) => ApiError::NotCompleted {
-            id,
-            status,
-            error: record.error_text(),
-        }
-        .into_response(),
-    }
+    result_of(id, record.status, record.outcome.as_deref())
 }
 
 // ANCHOR: job_result
