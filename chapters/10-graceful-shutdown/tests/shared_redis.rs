@@ -188,6 +188,80 @@ fn a_killed_servers_jobs_are_run_by_another() {
 }
 
 #[test]
+fn a_long_job_on_a_live_server_is_neither_claimed_nor_left_behind() {
+    let Some(redis) =
+        RedisServer::start("a_long_job_on_a_live_server_is_neither_claimed_nor_left_behind")
+    else {
+        return;
+    };
+    // Two live servers, --claim-idle 1s, and a job that runs for three of them.
+    let (a, b) = (server(&redis, &[]), server(&redis, &[]));
+    let headers = "Content-Type: application/json\r\nIdempotency-Key: long-1\r\n";
+    let submitted = a
+        .client()
+        .request_with("POST", "/jobs", headers, sleep_job(3_000).as_bytes());
+    assert_eq!(submitted.status, 202, "{submitted:?}");
+    let id = submitted.json()["id"].as_str().expect("an id").to_owned();
+
+    // One long poll on B, longer than the job: answered by the job's end, not its deadline.
+    let poll = thread::spawn({
+        let mut on_b = b.client();
+        let path = format!("/jobs/{id}/result?wait=10s");
+        move || on_b.get(&path)
+    });
+    // While it runs, its entry stays delivered once: the keeper's refresh keeps the other
+    // server (and this one's own claimer) off it.
+    let deadline = Instant::now() + JOBS_GUARD;
+    while !poll.is_finished() {
+        let pending = redis.cli(&["XPENDING", "jobs:stream", "workers", "-", "+", "10"]);
+        let deliveries: Vec<&str> = pending.lines().skip(3).step_by(4).collect();
+        assert!(
+            deliveries.iter().all(|count| *count == "1"),
+            "a live server's job was claimed: {pending}"
+        );
+        assert!(Instant::now() < deadline, "job {id} never ended");
+        thread::sleep(Duration::from_millis(100));
+    }
+    let result = poll.join().expect("the poll");
+    assert_eq!(result.status, 200, "{result:?}");
+
+    // Ended: its entry acknowledged and deleted, its record and its key on the job's TTL.
+    assert_eq!(redis.cli(&["XLEN", "jobs:stream"]).trim(), "0");
+    assert_eq!(
+        redis
+            .cli(&["XPENDING", "jobs:stream", "workers"])
+            .lines()
+            .next(),
+        Some("0")
+    );
+    for key in [
+        format!("jobs:job:{id}"),
+        "jobs:idempotency:long-1".to_owned(),
+    ] {
+        let ttl: i64 = redis.cli(&["TTL", &key]).trim().parse().expect("a TTL");
+        // The store's TTL (600 s), not the 24 hours an unfinished job's key is kept.
+        assert!((1..=600).contains(&ttl), "{key} has TTL {ttl}");
+    }
+    let accepted =
+        metric(&a, "jobserver_jobs_accepted_total") + metric(&b, "jobserver_jobs_accepted_total");
+    assert_eq!(accepted, 1, "the job ran once");
+}
+
+#[test]
+fn the_queue_bound_counts_only_jobs_not_yet_started() {
+    let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
+        return;
+    };
+    let a = server(&redis, &["--queue", "1", "--workers", "1"]);
+    let mut on_a = a.client();
+    for _ in 0..3 {
+        let id = on_a.accepted_job(&sleep_job(1));
+        assert_eq!(ended(&mut on_a, &id).status, 200);
+    }
+    assert_eq!(redis.cli(&["GET", "jobs:queued"]).trim(), "0");
+}
+
+#[test]
 fn redis_restarted_under_load_loses_no_accepted_job() {
     let Some(mut redis) = RedisServer::start("redis_restarted_under_load_loses_no_accepted_job")
     else {

@@ -1,5 +1,5 @@
 //! Whether Redis answers, and how far behind the consumer group is: what `/ready` and
-//! `/metrics` say. The keeper thread measures it twice a second, and every failed call marks
+//! `/metrics` say. The keeper thread measures it every 250 ms, and every failed call marks
 //! Redis lost at once, so `/ready` reads it without a round trip on the event loop.
 
 use crate::connections::is_lost;

@@ -52,6 +52,18 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
+    /// Runs `redis-cli` against it with `args` (installed beside `redis-server`); its output,
+    /// one value a line (the raw form a pipe gets).
+    pub fn cli(&self, args: &[&str]) -> String {
+        let output = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli runs");
+        assert!(output.status.success(), "redis-cli {args:?}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
     /// Stops it as an operator would (`SIGTERM`: Redis writes its append-only file and exits).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
