@@ -248,6 +248,29 @@ fn a_long_job_on_a_live_server_is_neither_claimed_nor_left_behind() {
 }
 
 #[test]
+fn a_server_that_lost_redis_longer_than_claim_idle_does_not_run_its_job_twice() {
+    let Some(redis) = RedisServer::start(
+        "a_server_that_lost_redis_longer_than_claim_idle_does_not_run_its_job_twice",
+    ) else {
+        return;
+    };
+    let a = server(&redis, &["--workers", "2"]);
+    let id = a.client().accepted_job(&sleep_job(3_000));
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    // Redis stops answering for longer than --claim-idle (1 s): the running job's entry goes
+    // unrefreshed, and when Redis is back, A's idle worker may claim it before A's keeper
+    // refreshes it. A must then leave it to the run in progress, not start it again.
+    redis.cli(&["DEBUG", "SLEEP", "1.5"]);
+    assert_eq!(ended(&mut a.client(), &id).status, 200);
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 0");
+    assert_eq!(
+        metric(&a, "jobserver_jobs_accepted_total"),
+        1,
+        "the job ran once"
+    );
+}
+
+#[test]
 fn the_queue_bound_counts_only_jobs_not_yet_started() {
     let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
         return;

@@ -213,12 +213,19 @@ pub fn submit(
         .arg(crate::config::KEY_KEPT_WHILE_UNFINISHED.as_secs())
         .invoke(connection)?;
     let named = || JobId::parse(&answer.1).unwrap_or(id);
-    Ok(match answer.0.as_str() {
-        "accepted" => Submitted::Accepted(id),
-        "replayed" => Submitted::Replayed(named()),
-        "conflict" => Submitted::Conflict(named()),
-        _ => Submitted::Full,
-    })
+    match answer.0.as_str() {
+        "accepted" => Ok(Submitted::Accepted(id)),
+        "replayed" => Ok(Submitted::Replayed(named())),
+        "conflict" => Ok(Submitted::Conflict(named())),
+        "full" => Ok(Submitted::Full),
+        // Not a refusal of ours: a script and a caller out of step. Redis did answer, so a
+        // 500 (`store_error`), not a 503 that would send the client back to retry.
+        other => Err(redis::RedisError::from((
+            redis::ErrorKind::ResponseError,
+            "the submit script answered",
+            other.to_owned(),
+        ))),
+    }
 }
 
 // ANCHOR: idempotency_key

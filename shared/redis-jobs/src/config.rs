@@ -20,7 +20,8 @@ pub struct RedisConfig {
     /// How long a finished job (and its idempotency key) is kept.
     pub ttl: Duration,
     /// How long a running job's entry may go unrefreshed before another server claims it.
-    /// Each server refreshes its own running entries three times per `claim_idle`.
+    /// Each server refreshes its own running entries every third of `claim_idle` or sooner,
+    /// so an entry of a live server is rarely idle for more than half of it.
     pub claim_idle: Duration,
     /// Threads that make the HTTP side's round trips, off the event loop.
     pub callers: usize,
@@ -36,7 +37,7 @@ pub const IO_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl RedisConfig {
     /// The defaults for `url`: prefix `jobs`, a random consumer name, 2 workers, 1,024 queued,
-    /// a 5-minute TTL, claimed after 30 s.
+    /// a 10-minute TTL (the in-memory store's), claimed after 30 s.
     ///
     /// # Errors
     ///
@@ -48,7 +49,7 @@ impl RedisConfig {
             consumer: consumer_name()?,
             workers: 2,
             max_queued: 1024,
-            ttl: Duration::from_secs(300),
+            ttl: Duration::from_secs(600),
             claim_idle: Duration::from_secs(30),
             callers: 8,
             call_queue: 1024,

@@ -1,5 +1,5 @@
 //! The keeper: one thread that, every quarter second, measures Redis for `/ready` and
-//! `/metrics`, and three times per `claim_idle` refreshes this server's running entries, so
+//! `/metrics`, and every third of `claim_idle` or sooner refreshes this server's running entries, so
 //! that no other server takes a job that is still being worked on.
 
 use crate::jobs::Shared;

@@ -91,6 +91,8 @@ impl RedisServer {
                 "--appendfsync",
                 "always",
             ])
+            // `DEBUG SLEEP`, for a test that needs Redis unresponsive for a while.
+            .args(["--enable-debug-command", "local"])
             .arg("--dir")
             .arg(&self.dir)
             .stdout(Stdio::null())
