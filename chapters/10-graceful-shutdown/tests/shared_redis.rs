@@ -271,6 +271,56 @@ fn a_server_that_lost_redis_longer_than_claim_idle_does_not_run_its_job_twice() 
 }
 
 #[test]
+fn a_cancel_announced_while_the_listener_reconnects_still_stops_the_job() {
+    let Some(redis) =
+        RedisServer::start("a_cancel_announced_while_the_listener_reconnects_still_stops_the_job")
+    else {
+        return;
+    };
+    // The job runs on A (B is started after A has taken it).
+    let a = server(&redis, &[]);
+    let id = a.client().accepted_job(&sleep_job(60_000));
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    let b = server(&redis, &[]);
+    // Every listener loses its connection; the cancel is announced while A's reconnects, so A
+    // never hears it. Only the re-check A makes once subscribed again can stop the work.
+    redis.cli(&["CLIENT", "KILL", "TYPE", "pubsub"]);
+    let cancelled = b.client().request("DELETE", &format!("/jobs/{id}"), b"");
+    assert_eq!(cancelled.status, 200, "{cancelled:?}");
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 0");
+    a.wait_for_metric("jobserver_jobs_finished_total{status=\"cancelled\"} 1");
+}
+
+#[test]
+fn a_dead_servers_job_behind_a_dozen_live_ones_is_claimed() {
+    let Some(redis) = RedisServer::start("a_dead_servers_job_behind_a_dozen_live_ones_is_claimed")
+    else {
+        return;
+    };
+    // Twelve long jobs run on A and stay fresh: the first twelve entries pending in the group.
+    let a = server(&redis, &["--workers", "12"]);
+    let mut on_a = a.client();
+    for _ in 0..12 {
+        on_a.accepted_job(&sleep_job(30_000));
+    }
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 12");
+    // C takes the thirteenth, and dies running it.
+    let c = server(&redis, &["--workers", "1"]);
+    let dead = c.client().accepted_job(&sleep_job(500));
+    c.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    c.kill_hard();
+    // One XAUTOCLAIM looks at ten pending entries; B finds the dead one only by going on from
+    // where its last look stopped. It must run it while A's twelve still run.
+    let b = server(&redis, &["--workers", "1"]);
+    assert_eq!(ended(&mut b.client(), &dead).status, 200);
+    assert_eq!(
+        metric(&a, "jobserver_job_workers{state=\"busy\"}"),
+        12,
+        "the dead server's job waited for the live ones to end"
+    );
+}
+
+#[test]
 fn the_queue_bound_counts_only_jobs_not_yet_started() {
     let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
         return;
