@@ -43,10 +43,10 @@ pub fn keep(shared: &Shared) {
     }
 }
 
-// ANCHOR: refresh
-/// Claims this server's running entries again, for itself: `XCLAIM … 0 … JUSTID` moves
-/// nothing, but sets each entry's idle time back to zero, which tells every other server's
-/// `XAUTOCLAIM` that its owner is alive.
+// ANCHOR: refresh_call
+/// Claims this server's running entries again, for itself (`lua/refresh.lua`): the claim
+/// moves nothing, but sets each entry's idle time back to zero, which tells every other
+/// server's `XAUTOCLAIM` that its owner is alive.
 fn refresh(shared: &Shared, connection: &mut Connection) -> RedisResult<()> {
     let entries: Vec<String> = shared
         .running()
@@ -56,16 +56,24 @@ fn refresh(shared: &Shared, connection: &mut Connection) -> RedisResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    redis::cmd("XCLAIM")
-        .arg(&shared.keys.stream)
+    let refreshed: usize = shared
+        .scripts
+        .refresh
+        .key(&shared.keys.stream)
         .arg(shared.keys.group)
         .arg(&shared.config.consumer)
-        .arg(0)
         .arg(&entries)
-        .arg("JUSTID")
-        .exec(connection)
+        .invoke(connection)?;
+    if refreshed < entries.len() {
+        // Said at each refresh while such a job still runs here: debug, not warn.
+        log::debug!(
+            "{} running jobs were claimed by another server while this one was cut off",
+            entries.len() - refreshed
+        );
+    }
+    Ok(())
 }
-// ANCHOR_END: refresh
+// ANCHOR_END: refresh_call
 
 /// The consumer group's lag (entries no server has read) and entries read but not yet
 /// acknowledged (jobs running somewhere), from `XINFO GROUPS`.

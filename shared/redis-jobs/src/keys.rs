@@ -1,4 +1,4 @@
-//! The names of the keys, and the four Lua scripts that change a job's status. Each script
+//! The names of the keys, the four Lua scripts that change a job's status, and the keeper's. Each script
 //! runs atomically in Redis: no other command runs between its reads and its writes, which
 //! is what the in-memory store's write lock gave (chapter 5).
 
@@ -55,6 +55,8 @@ pub struct Scripts {
     pub finish: Script,
     /// `DELETE /jobs/{id}`, and the drain's deadline.
     pub cancel: Script,
+    /// The keeper: this server's running entries, kept fresh.
+    pub refresh: Script,
 }
 
 impl Default for Scripts {
@@ -64,6 +66,7 @@ impl Default for Scripts {
             start: Script::new(include_str!("lua/start.lua")),
             finish: Script::new(include_str!("lua/finish.lua")),
             cancel: Script::new(include_str!("lua/cancel.lua")),
+            refresh: Script::new(include_str!("lua/refresh.lua")),
         }
     }
 }
