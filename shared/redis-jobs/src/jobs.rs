@@ -159,6 +159,13 @@ impl Shared {
             .unwrap_or_else(PoisonError::into_inner) = cursor;
     }
 
+    /// Whether a look for dead servers' entries is due, without taking the turn: a finishing
+    /// worker then reads no next entry, so that its next round looks first.
+    pub fn claim_pending(&self) -> bool {
+        // Relaxed: as in `claim_is_due`.
+        self.now_ms() >= self.next_claim_ms.load(Ordering::Relaxed)
+    }
+
     /// Makes the next [`claim_is_due`](Self::claim_is_due) true: a claim found an entry, and
     /// more may wait.
     pub fn claim_again_now(&self) {

@@ -22,20 +22,27 @@ pub struct Entry {
 }
 
 // ANCHOR: work
-/// A worker's life: take an entry — one claimed from a dead server first, else a new one —
-/// run its job, and again, until the drain.
+/// A worker's life: take an entry — one claimed from a dead server first, else a new one,
+/// or the one the last finish read — run its job, and again, until the drain.
 pub fn work(shared: &Shared) {
     let mut connection = None;
     let mut pause = Duration::from_millis(50);
+    // The entry the last finish script read along with it, if any: a busy worker's next job
+    // costs no read of its own.
+    let mut next = None;
     while shared.taking_jobs() {
-        match next_entry(shared, &mut connection) {
+        let taken = match next.take() {
+            Some(entry) => Ok(Some(entry)),
+            None => next_entry(shared, &mut connection),
+        };
+        match taken {
             Ok(Some(entry)) => {
                 pause = Duration::from_millis(50);
                 if !shared.taking_jobs() {
                     // Read as the drain began: left pending, for another server to claim.
                     return;
                 }
-                run_entry(shared, &entry);
+                next = run_entry(shared, &entry);
             }
             Ok(None) => pause = Duration::from_millis(50),
             Err(error) => {
@@ -159,19 +166,25 @@ fn to_entry(
             id,
         })),
         None => {
-            log::error!("stream entry {} names no job: deleted", entry.id);
-            redis::pipe()
-                .cmd("XACK")
-                .arg(&shared.keys.stream)
-                .arg(shared.keys.group)
-                .arg(&entry.id)
-                .cmd("XDEL")
-                .arg(&shared.keys.stream)
-                .arg(&entry.id)
-                .exec(connection)?;
+            discard(shared, connection, &entry.id)?;
             Ok(None)
         }
     }
+}
+
+/// Acknowledges and deletes an entry that names no job (written by something else), so that
+/// it is not read again.
+fn discard(shared: &Shared, connection: &mut Connection, entry: &str) -> RedisResult<()> {
+    log::error!("stream entry {entry} names no job: deleted");
+    redis::pipe()
+        .cmd("XACK")
+        .arg(&shared.keys.stream)
+        .arg(shared.keys.group)
+        .arg(entry)
+        .cmd("XDEL")
+        .arg(&shared.keys.stream)
+        .arg(entry)
+        .exec(connection)
 }
 
 /// What the start script answered.
@@ -189,12 +202,12 @@ enum Started {
 /// queued ([`start_registered`]); run under a context with the job's deadline; finished by
 /// the script, which acknowledges the entry — retried until Redis answers, so that no outcome
 /// is dropped.
-pub fn run_entry(shared: &Shared, entry: &Entry) {
+pub fn run_entry(shared: &Shared, entry: &Entry) -> Option<Entry> {
     let id = entry.id;
     if lock_running(&shared.running).contains_key(&id) {
         // Our own entry, claimed back after a refresh came too late (Redis was away): the job
         // runs here already, and the entry is ours again either way.
-        return;
+        return None;
     }
     let (ctx, cancel) = shared.server_ctx.with_value("job_id", id).with_cancel();
     let job = Running {
@@ -213,9 +226,7 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
             None => None,
         }
     });
-    let Some((body, created_ms)) = started else {
-        return;
-    };
+    let (body, created_ms) = started?; // not started: nothing to run, nothing read next
     shared.events.accepted();
     // Relaxed: a gauge, read on its own.
     shared.busy.fetch_add(1, Ordering::Relaxed);
@@ -247,12 +258,17 @@ pub fn run_entry(shared: &Shared, entry: &Entry) {
         Outcome::Cancelled => (Status::Cancelled, Ok(String::new())),
     };
     let text = text.unwrap_or_default();
+    // The next entry comes with the finish, unless the server drains or it is time to look
+    // for a dead server's entries (`next_entry` does that).
+    let read_next = shared.taking_jobs() && !shared.claim_pending();
     let ended = shared.call_until_answered("record a job's end", |connection| {
-        finish(shared, connection, entry, status, &text)
+        finish(shared, connection, entry, status, &text, read_next)
     });
+    let (ended, next) = ended.unzip();
     // The status the job ended with: a `DELETE` that came first wins over this outcome.
     let final_status = ended.as_deref().and_then(status_named).unwrap_or(status);
     shared.events.finished(final_status);
+    next.flatten()
 }
 // ANCHOR_END: run_entry_finish
 // ANCHOR_END: run_entry
@@ -320,15 +336,19 @@ fn start(shared: &Shared, connection: &mut Connection, entry: &Entry) -> RedisRe
     })
 }
 
+/// Runs the finish script: the job's final status, and — when `read_next` — the entry it read
+/// for this worker. If the answer is lost and the call retried, the entry read the first time
+/// stays pending under this server's name until a claim finds it: delayed, not lost.
 fn finish(
     shared: &Shared,
     connection: &mut Connection,
     entry: &Entry,
     status: Status,
     outcome: &str,
-) -> RedisResult<String> {
+    read_next: bool,
+) -> RedisResult<(String, Option<Entry>)> {
     let keys = &shared.keys;
-    shared
+    let answer: Vec<String> = shared
         .scripts
         .finish
         .key(keys.job(entry.id))
@@ -341,7 +361,29 @@ fn finish(
         .arg(&entry.entry)
         .arg(&keys.ended)
         .arg(entry.id.to_string())
-        .invoke(connection)
+        .arg(if read_next {
+            shared.config.consumer.as_str()
+        } else {
+            ""
+        })
+        .invoke(connection)?;
+    match answer.as_slice() {
+        [status] => Ok((status.clone(), None)),
+        [status, next, id] => {
+            let next = match JobId::parse(id) {
+                Some(id) => Some(Entry {
+                    entry: next.clone(),
+                    id,
+                }),
+                None => {
+                    discard(shared, connection, next)?;
+                    None
+                }
+            };
+            Ok((status.clone(), next))
+        }
+        _ => Ok(("expired".to_owned(), None)),
+    }
 }
 
 /// The status spelled `name`, if it is one.
