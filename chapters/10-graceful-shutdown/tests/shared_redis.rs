@@ -321,6 +321,44 @@ fn a_dead_servers_job_behind_a_dozen_live_ones_is_claimed() {
 }
 
 #[test]
+fn a_finish_retried_after_the_drain_began_reads_no_next_entry() {
+    let Some(mut redis) =
+        RedisServer::start("a_finish_retried_after_the_drain_began_reads_no_next_entry")
+    else {
+        return;
+    };
+    // A runs one job and has a second queued behind it; no look for dead servers' entries
+    // comes due meanwhile (that, too, makes the finish read nothing).
+    let a = server(
+        &redis,
+        &["--workers", "1", "--drain", "20s", "--claim-idle", "60s"],
+    );
+    let mut on_a = a.client();
+    on_a.accepted_job(&sleep_job(800));
+    on_a.accepted_job(&sleep_job(1));
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    // Redis goes away while the job runs: its finish is retried until Redis is back, and the
+    // drain begins in between. The retry must not read the queued entry for a server that
+    // drains: it would sit pending under A's name, unstarted, until a claim found it.
+    redis.stop();
+    thread::sleep(Duration::from_millis(1_200));
+    let killed = std::process::Command::new("kill")
+        .arg(a.pid().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    a.log_line("draining");
+    redis.restart();
+    assert_eq!(a.exit_code(), Some(0));
+    let pending = redis.cli(&["XPENDING", "jobs:stream", "workers"]);
+    assert_eq!(
+        pending.lines().next(),
+        Some("0"),
+        "an entry was read for a draining server: {pending}"
+    );
+}
+
+#[test]
 fn the_queue_bound_counts_only_jobs_not_yet_started() {
     let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
         return;

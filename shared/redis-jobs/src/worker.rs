@@ -258,10 +258,11 @@ pub fn run_entry(shared: &Shared, entry: &Entry) -> Option<Entry> {
         Outcome::Cancelled => (Status::Cancelled, Ok(String::new())),
     };
     let text = text.unwrap_or_default();
-    // The next entry comes with the finish, unless the server drains or it is time to look
-    // for a dead server's entries (`next_entry` does that).
-    let read_next = shared.taking_jobs() && !shared.claim_pending();
     let ended = shared.call_until_answered("record a job's end", |connection| {
+        // The next entry comes with the finish, unless the server drains or it is time to
+        // look for a dead server's entries (`next_entry` does that) — asked at each try: a
+        // drain may begin while the finish waits for Redis.
+        let read_next = shared.taking_jobs() && !shared.claim_pending();
         finish(shared, connection, entry, status, &text, read_next)
     });
     let (ended, next) = ended.unzip();
