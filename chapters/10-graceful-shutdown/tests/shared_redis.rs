@@ -359,6 +359,35 @@ fn a_finish_retried_after_the_drain_began_reads_no_next_entry() {
 }
 
 #[test]
+fn a_dead_servers_job_is_claimed_while_a_backlog_keeps_the_workers_busy() {
+    let Some(redis) =
+        RedisServer::start("a_dead_servers_job_is_claimed_while_a_backlog_keeps_the_workers_busy")
+    else {
+        return;
+    };
+    // C takes a job and dies running it.
+    let c = server(&redis, &["--workers", "1"]);
+    let dead = c.client().accepted_job(&sleep_job(300));
+    c.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    c.kill_hard();
+    // B's one worker has a backlog of six seconds: each finish reads the next entry along
+    // with it, so the worker never reads on its own. The look for dead servers' entries must
+    // still come, a quarter of --claim-idle (1 s) apart, not once the backlog is gone.
+    let b = server(&redis, &["--workers", "1"]);
+    let mut on_b = b.client();
+    let backlog: Vec<String> = (0..30)
+        .map(|_| on_b.accepted_job(&sleep_job(200)))
+        .collect();
+    assert_eq!(ended(&mut on_b, &dead).status, 200);
+    let last = on_b.get(&format!("/jobs/{}", backlog[backlog.len() - 1]));
+    assert_eq!(
+        last.json()["status"].as_str(),
+        Some("pending"),
+        "the dead server's job waited for the backlog: {last:?}"
+    );
+}
+
+#[test]
 fn the_queue_bound_counts_only_jobs_not_yet_started() {
     let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
         return;
