@@ -388,6 +388,43 @@ fn a_dead_servers_job_is_claimed_while_a_backlog_keeps_the_workers_busy() {
 }
 
 #[test]
+fn a_job_claimed_from_a_paused_server_stays_with_its_claimant() {
+    let Some(redis) =
+        RedisServer::start("a_job_claimed_from_a_paused_server_stays_with_its_claimant")
+    else {
+        return;
+    };
+    let signal = |server: &ServerProcess, name: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([name, &server.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    };
+    // A runs a long job, and is paused for longer than --claim-idle (1 s): B claims the job.
+    let a = server(&redis, &["--workers", "1"]);
+    a.client().accepted_job(&sleep_job(8_000));
+    a.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    signal(&a, "-STOP");
+    let b = server(&redis, &["--workers", "1"]);
+    b.wait_for_metric("jobserver_job_workers{state=\"busy\"} 1");
+    // A goes on, and its keeper refreshes again: it must leave the entry to B, not claim it
+    // back (and B it again at its own refresh, to and fro for as long as both runs last).
+    signal(&a, "-CONT");
+    let owners: Vec<String> = (0..40)
+        .map(|_| {
+            thread::sleep(Duration::from_millis(100));
+            let pending = redis.cli(&["XPENDING", "jobs:stream", "workers", "-", "+", "10"]);
+            pending.lines().nth(1).unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert!(
+        owners.iter().all(|owner| *owner == owners[0]),
+        "the entry changed hands: {owners:?}"
+    );
+}
+
+#[test]
 fn the_queue_bound_counts_only_jobs_not_yet_started() {
     let Some(redis) = RedisServer::start("the_queue_bound_counts_only_jobs_not_yet_started") else {
         return;
