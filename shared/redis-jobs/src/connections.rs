@@ -48,11 +48,14 @@ impl Connections {
             None => self.open()?,
         };
         let result = call(&mut connection);
-        if !matches!(&result, Err(error) if is_lost(error)) {
-            let mut idle = self.lock();
-            if idle.len() < MAX_IDLE {
-                idle.push(connection);
-            }
+        let mut idle = self.lock();
+        if matches!(&result, Err(error) if is_lost(error)) {
+            // Redis went away (a restart, say): the idle connections were opened to the same
+            // Redis and are most likely broken too. Dropped now, they do not each fail one
+            // more request — and flip `/ready` — after Redis is back.
+            idle.clear();
+        } else if idle.len() < MAX_IDLE {
+            idle.push(connection);
         }
         result
     }
