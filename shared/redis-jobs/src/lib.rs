@@ -12,7 +12,7 @@
 //! | `waiters.rs` | the long polls this server holds, by job |
 //! | `keeper.rs` | refreshes this server's running entries, and measures Redis for `/ready` and `/metrics` |
 //! | `health.rs` | what the keeper found, and the 503 a lost Redis answers |
-//! | `connections.rs` | a few connections, reused; a failed one dropped, so the next call reconnects |
+//! | `connections.rs` | a few connections, reused; on a failure, dropped with the idle ones, so the next call reconnects |
 //!
 //! Two protocols between this server's threads hang on an end that Redis announces after the
 //! status change: a long poll kept before its caller looks (`api::park_with`), and a job
