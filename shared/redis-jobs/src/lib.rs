@@ -11,6 +11,7 @@
 //! | `listener.rs` | the pub/sub listener: a job ended elsewhere — cancel it here, answer its long polls |
 //! | `waiters.rs` | the long polls this server holds, by job |
 //! | `keeper.rs` | refreshes this server's running entries, and measures Redis for `/ready` and `/metrics` |
+//! | `backoff.rs` | the wait after a failure: 50 ms, doubling to a second |
 //! | `health.rs` | what the keeper found, and the 503 a lost Redis answers |
 //! | `connections.rs` | a few connections, reused; on a failure, dropped with the idle ones, so the next call reconnects |
 //!
@@ -23,6 +24,7 @@
 //! server once its stream entry has gone unrefreshed for `claim_idle`, and runs again there.
 
 pub mod api;
+pub mod backoff;
 pub mod config;
 pub mod connections;
 pub mod health;

@@ -3,6 +3,7 @@
 //! held here for a job that ended anywhere are answered.
 
 use crate::api;
+use crate::backoff::Backoff;
 use crate::jobs::{RunningJobs, Shared, lock_running};
 use crate::waiters::Waiters;
 use ch05_job_status::JobId;
@@ -17,23 +18,23 @@ const POLL: Duration = Duration::from_millis(250);
 /// Listens until the server stops; after a lost connection, subscribes again and then
 /// re-checks everything it may have missed meanwhile.
 pub fn listen(shared: &Shared) {
-    let mut pause = Duration::from_millis(50);
+    let mut backoff = Backoff::default();
     while !shared.server_ctx.is_done() {
-        match subscribe_and_serve(shared, &mut pause) {
+        match subscribe_and_serve(shared, &mut backoff) {
             Ok(()) => return,
             Err(error) => {
                 shared.health.failed(&error);
+                let pause = backoff.pause();
                 log::warn!("listener: {error}; subscribing again in {pause:?}");
-                if ch03_context::work::sleep(&shared.server_ctx, pause).is_err() {
+                if !backoff.wait(&shared.server_ctx) {
                     return;
                 }
-                pause = (pause * 2).min(Duration::from_secs(1));
             }
         }
     }
 }
 
-fn subscribe_and_serve(shared: &Shared, pause: &mut Duration) -> RedisResult<()> {
+fn subscribe_and_serve(shared: &Shared, backoff: &mut Backoff) -> RedisResult<()> {
     let mut connection = shared.connections.open()?;
     let mut pubsub = connection.as_pubsub();
     pubsub.subscribe(&shared.keys.ended)?;
@@ -41,7 +42,7 @@ fn subscribe_and_serve(shared: &Shared, pause: &mut Duration) -> RedisResult<()>
     // Subscribed: every end announced from now on reaches us. Those announced before — while
     // we were not listening — are found by looking, once, at every job we care about.
     recheck(shared)?;
-    *pause = Duration::from_millis(50);
+    backoff.reset();
     while !shared.server_ctx.is_done() {
         match pubsub.get_message() {
             Ok(message) => {

@@ -2,6 +2,7 @@
 //! group. A worker reads an entry only when it is free, so a busy server leaves the queue to
 //! the others — the stream is the queue, and its backpressure is the workers'.
 
+use crate::backoff::Backoff;
 use crate::jobs::{Running, RunningJobs, Shared, is_missing_group, lock_running};
 use ch05_job_status::{JobId, Outcome, Status, outcome_of};
 use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
@@ -26,7 +27,7 @@ pub struct Entry {
 /// or the one the last finish read — run its job, and again, until the drain.
 pub fn work(shared: &Shared) {
     let mut connection = None;
-    let mut pause = Duration::from_millis(50);
+    let mut backoff = Backoff::default();
     // The entry the last finish script read along with it, if any: a busy worker's next job
     // costs no read of its own.
     let mut next = None;
@@ -37,14 +38,14 @@ pub fn work(shared: &Shared) {
         };
         match taken {
             Ok(Some(entry)) => {
-                pause = Duration::from_millis(50);
+                backoff.reset();
                 if !shared.taking_jobs() {
                     // Read as the drain began: left pending, for another server to claim.
                     return;
                 }
                 next = run_entry(shared, &entry);
             }
-            Ok(None) => pause = Duration::from_millis(50),
+            Ok(None) => backoff.reset(),
             Err(error) => {
                 // The connection is in an unknown state: the next round opens a new one.
                 connection = None;
@@ -53,11 +54,10 @@ pub fn work(shared: &Shared) {
                     let _ = shared.call(|connection| create_group(shared, connection));
                     continue;
                 }
-                log::warn!("job worker: {error}; retrying in {pause:?}");
-                if ch03_context::work::sleep(&shared.server_ctx, pause).is_err() {
+                log::warn!("job worker: {error}; retrying in {:?}", backoff.pause());
+                if !backoff.wait(&shared.server_ctx) {
                     return;
                 }
-                pause = (pause * 2).min(Duration::from_secs(1));
             }
         }
     }
