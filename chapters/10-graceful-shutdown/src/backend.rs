@@ -95,15 +95,7 @@ impl JobBackend for RedisJobs {
     }
 
     fn unavailable(&self) -> Option<Response> {
-        let status = self.status();
-        (!status.connected).then(|| {
-            let why = status.problem.as_deref().unwrap_or("not connected yet");
-            let message = format!(
-                "the job store (Redis at {}) cannot be reached: {why}",
-                self.url()
-            );
-            Response::error(503, "store_unavailable", &message).with_header("Retry-After", "1")
-        })
+        RedisJobs::unavailable(self)
     }
 
     fn stop_taking_jobs(&self) {

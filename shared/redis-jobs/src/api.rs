@@ -9,7 +9,7 @@ use crate::waiters::Waiters;
 use crate::worker::status_named;
 use ch02_worker_pool::Rejected;
 use ch05_job_status::{
-    ApiError, JobId, MAX_WAIT, Status, WaiterId, job_not_found, read_spec, result_of, wait_param,
+    ApiError, JobId, Status, WaiterId, job_not_found, read_spec, result_of, wait_param,
 };
 use http_loop::dates::UnixMillis;
 use http_loop::response::excerpt;
@@ -121,18 +121,17 @@ fn with_job(
 /// caller, and the answer is chapter 5's 202 — or, for a retry with the same key, the same
 /// 202 again, marked `Idempotent-Replayed: true`.
 fn submit_job(jobs: &RedisJobs, request: &Request, defer: Defer<'_>) -> Reply {
-    let checked = read_spec(&jobs.shared.kinds, request).and_then(|spec| {
-        let key = idempotency_key(request)?;
-        let id = JobId::random().map_err(|_| ApiError::NoRandomness)?;
-        Ok((spec.work.kind(), key, id))
-    });
-    let (kind, key, id) = match checked {
+    let checked = read_spec(&jobs.shared.kinds, request)
+        .and_then(|spec| {
+            let id = JobId::random().map_err(|_| ApiError::NoRandomness)?;
+            Ok((spec.work.kind(), id))
+        })
+        .map_err(ApiError::into_response)
+        .and_then(|(kind, id)| Ok((kind, id, idempotency_key(request)?)));
+    let (kind, id, key) = match checked {
         Ok(checked) => checked,
-        Err(error) => return Reply::Now(error.into_response()),
+        Err(refusal) => return Reply::Now(refusal),
     };
-    if let Err(bad) = key.as_deref().map(check_key).transpose() {
-        return Reply::Now(bad);
-    }
     if !jobs.shared.taking_jobs() {
         return Reply::Now(ApiError::Draining.into_response());
     }
@@ -229,22 +228,21 @@ pub fn submit(
 }
 
 // ANCHOR: idempotency_key
-/// The request's `Idempotency-Key`, if it sent one.
-fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
-    Ok(request
-        .header("idempotency-key")
-        .map(|value| String::from_utf8_lossy(value).into_owned()))
-}
-
-/// A key is 1 to 255 visible ASCII characters, as most APIs that take one require.
-fn check_key(key: &str) -> Result<(), Response> {
+/// The request's `Idempotency-Key`, if it sent one: 1 to 255 visible ASCII characters, as
+/// most APIs that take one require, or a 400 that says so.
+fn idempotency_key(request: &Request) -> Result<Option<String>, Response> {
+    let Some(value) = request.header("idempotency-key") else {
+        return Ok(None);
+    };
+    // Not UTF-8: replacement characters, which the check below refuses.
+    let key = String::from_utf8_lossy(value);
     let visible = key.bytes().all(|byte| byte.is_ascii_graphic());
     if !key.is_empty() && key.len() <= MAX_KEY_LEN && visible {
-        return Ok(());
+        return Ok(Some(key.into_owned()));
     }
     let message = format!(
         "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters, not \"{}\"",
-        excerpt(key)
+        excerpt(&key)
     );
     Err(Response::error(400, "invalid_idempotency_key", &message))
 }
@@ -349,7 +347,7 @@ fn job_result(jobs: &RedisJobs, request: &Request, defer: Defer<'_>) -> Reply {
         Ok(wait) => wait,
         Err(refusal) => return Reply::Now(refusal),
     };
-    let Some(wait) = wait.map(|wait| wait.min(MAX_WAIT)) else {
+    let Some(wait) = wait else {
         return on_caller(jobs, defer, move |shared| read_result(shared, id));
     };
     let waiter = WaiterId::next();
@@ -394,6 +392,7 @@ pub fn park(
 ) {
     let look = || match read_record(shared, id) {
         Ok(Some(record)) if !record.status.is_finished() => {
+            // Relaxed: the deadline's answer reads this one number, and nothing else with it.
             seen.store(record.status.index(), Ordering::Relaxed);
             None
         }

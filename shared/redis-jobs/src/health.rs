@@ -79,8 +79,7 @@ pub fn is_transient(error: &RedisError) -> bool {
 /// client may try again), 500 when Redis refused a command (a bug of ours, not the client's).
 pub fn store_error(url: &str, error: &RedisError) -> Response {
     if is_lost(error) || is_transient(error) {
-        let message = format!("the job store (Redis at {url}) cannot be reached: {error}");
-        Response::error(503, "store_unavailable", &message).with_header("Retry-After", "1")
+        unavailable(url, error)
     } else {
         log::error!("Redis refused a command: {error}");
         Response::error(
@@ -89,5 +88,12 @@ pub fn store_error(url: &str, error: &RedisError) -> Response {
             &format!("the job store failed: {error}"),
         )
     }
+}
+
+/// 503 `store_unavailable`, naming the Redis and why: a request's failed round trip, or
+/// `/ready` while the keeper finds Redis away.
+pub fn unavailable(url: &str, why: &dyn std::fmt::Display) -> Response {
+    let message = format!("the job store (Redis at {url}) cannot be reached: {why}");
+    Response::error(503, "store_unavailable", &message).with_header("Retry-After", "1")
 }
 // ANCHOR_END: store_error

@@ -1,15 +1,17 @@
 //! [`RedisJobs`]: one server's share of the jobs on a Redis — its connections, its worker,
 //! listener and keeper threads, and what the routes and the drain ask of it.
 
+use crate::backoff::Backoff;
 use crate::config::RedisConfig;
 use crate::connections::{Connections, is_lost};
-use crate::health::{BackendStatus, Health, is_transient};
+use crate::health::{self, BackendStatus, Health, is_transient};
 use crate::keys::{Keys, Scripts};
 use crate::waiters::Waiters;
 use crate::{api, keeper, listener, worker};
 use ch02_worker_pool::WorkerPool;
 use ch03_context::{Cancel, Context};
 use ch05_job_status::{JobEvents, JobId, Kinds};
+use http_loop::Response;
 use http_loop::dates::UnixMillis;
 use redis::{Connection, RedisError, RedisResult};
 use std::collections::HashMap;
@@ -17,7 +19,6 @@ use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
 use sync_shim::{Mutex, MutexGuard};
 
 // ANCHOR: running
@@ -76,8 +77,8 @@ pub struct Shared {
 impl Shared {
     /// Whether this server still takes jobs (false once it drains).
     pub fn taking_jobs(&self) -> bool {
-        // Relaxed: a flag read on its own; a worker that reads it late takes one more job,
-        // which the drain waits for like any other.
+        // Relaxed: a flag read on its own. A worker that reads it late finishes the round it
+        // is in; an entry it read meanwhile is left pending, for another server (`work`).
         self.taking.load(Ordering::Relaxed)
     }
 
@@ -109,8 +110,9 @@ impl Shared {
         what: &str,
         mut call: impl FnMut(&mut Connection) -> RedisResult<T>,
     ) -> Option<T> {
-        let mut pause = Duration::from_millis(50);
+        let mut backoff = Backoff::default();
         loop {
+            let pause = backoff.pause();
             match self.call(&mut call) {
                 Ok(answer) => return Some(answer),
                 Err(error) if is_lost(&error) || is_transient(&error) => {
@@ -120,10 +122,9 @@ impl Shared {
                     log::error!("{what}: Redis refused: {error}; retrying in {pause:?}");
                 }
             }
-            if ch03_context::work::sleep(&self.server_ctx, pause).is_err() {
+            if !backoff.wait(&self.server_ctx) {
                 return None;
             }
-            pause = (pause * 2).min(Duration::from_secs(1));
         }
     }
     // ANCHOR_END: call_until_answered
@@ -263,6 +264,15 @@ impl RedisJobs {
     /// The Redis this server shares, as `--store` named it.
     pub fn url(&self) -> &str {
         &self.shared.config.url
+    }
+
+    /// `/ready`'s 503 while Redis is away, with the reason the last failure gave.
+    pub fn unavailable(&self) -> Option<Response> {
+        let status = self.status();
+        (!status.connected).then(|| {
+            let why = status.problem.as_deref().unwrap_or("not connected yet");
+            health::unavailable(self.url(), &why)
+        })
     }
 
     /// Jobs running on this server.
