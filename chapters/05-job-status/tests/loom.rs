@@ -8,8 +8,8 @@
 
 use ch03_context::Context;
 use ch05_job_status::{JobId, JobStore, Outcome, Status, StoreConfig, TransitionError, WaiterId};
-use http_loop::slab::Key;
-use http_loop::{Deliver, Responder, Response};
+use http_loop::answers::Answers;
+use http_loop::Responder;
 use loom::thread;
 use std::sync::Arc;
 use sync_shim::model;
@@ -115,33 +115,6 @@ fn loom_catches_both_moves_winning() {
 // forgotten while the job finishes; a client's DELETE races the worker that starts the job.
 // Each model runs the real store, then a broken twin that loom must catch.
 
-/// Keeps the status of every answer a responder delivers, in order.
-#[derive(Default)]
-struct Answers(sync_shim::Mutex<Vec<u16>>);
-
-impl Deliver for Answers {
-    fn deliver(&self, _connection: Key, _seq: u64, response: Response) {
-        let mut answers = self.0.lock().expect("not poisoned");
-        answers.push(response.status());
-    }
-}
-
-impl Answers {
-    fn statuses(&self) -> Vec<u16> {
-        self.0.lock().expect("not poisoned").clone()
-    }
-}
-
-/// A responder whose answers land in `answers`.
-fn responder(answers: &Arc<Answers>) -> Responder {
-    let deliver: Arc<dyn Deliver> = Arc::clone(answers) as Arc<dyn Deliver>;
-    let key = Key {
-        index: 0,
-        generation: 0,
-    };
-    Responder::new(deliver, key, 0)
-}
-
 /// A store holding one job, `running` if `started`, else `pending`.
 fn one_job(started: bool) -> (Arc<JobStore>, JobId) {
     let store = Arc::new(JobStore::new(StoreConfig {
@@ -197,7 +170,7 @@ fn poll_meets_completion(complete: Complete, register: Await, expected: u16) {
         thread::spawn(move || complete(&store, id))
     };
     let poll = {
-        let (store, responder) = (Arc::clone(&store), responder(&answers));
+        let (store, responder) = (Arc::clone(&store), Answers::responder(&answers));
         thread::spawn(move || register(&store, id, WaiterId::next(), responder))
     };
     worker.join().expect("the worker thread");
@@ -273,8 +246,8 @@ fn forget_meets_completion(forget: Forget) {
     let answers = Arc::new(Answers::default());
     let staying = Arc::new(Answers::default());
     let waiter = WaiterId::next();
-    store.await_result(id, waiter, responder(&answers));
-    store.await_result(id, WaiterId::next(), responder(&staying));
+    store.await_result(id, waiter, Answers::responder(&answers));
+    store.await_result(id, WaiterId::next(), Answers::responder(&staying));
     let worker = {
         let store = Arc::clone(&store);
         thread::spawn(move || complete_real(&store, id))

@@ -24,7 +24,9 @@
 //! | [`dates`] | the `Date` header and RFC 3339 timestamps |
 //! | [`observe`] | what the loop tells an observer: answers written, connections open |
 //! | [`logging`], [`cli`] | what every chapter's `main` shares |
+//! | [`answers`] | a `Deliver` that keeps answers, for models of code that holds responders |
 
+pub mod answers;
 pub mod cli;
 pub mod config;
 mod connection;

@@ -9,8 +9,8 @@
 
 use ch03_context::Context;
 use ch05_job_status::{JobId, Status, WaiterId};
-use http_loop::slab::Key;
-use http_loop::{Deliver, Responder, Response};
+use http_loop::answers::Answers;
+use http_loop::{Responder, Response};
 use loom::sync::mpsc::{Receiver, Sender, channel};
 use loom::thread;
 use redis_jobs::jobs::{Running, RunningJobs, lock_running};
@@ -111,33 +111,6 @@ fn listen_once(server: &Server, redis: &FakeRedis, subscribed: &Receiver<JobId>)
     listener::ended_with(&server.running, &server.waiters, id, || redis.read_result());
 }
 
-/// Keeps the status of every answer a responder delivers, in order.
-#[derive(Default)]
-struct Answers(sync_shim::Mutex<Vec<u16>>);
-
-impl Deliver for Answers {
-    fn deliver(&self, _connection: Key, _seq: u64, response: Response) {
-        let mut answers = self.0.lock().expect("not poisoned");
-        answers.push(response.status());
-    }
-}
-
-impl Answers {
-    fn statuses(&self) -> Vec<u16> {
-        self.0.lock().expect("not poisoned").clone()
-    }
-}
-
-/// A responder whose answers land in `answers`.
-fn responder(answers: &Arc<Answers>) -> Responder {
-    let deliver: Arc<dyn Deliver> = Arc::clone(answers) as Arc<dyn Deliver>;
-    let key = Key {
-        index: 0,
-        generation: 0,
-    };
-    Responder::new(deliver, key, 0)
-}
-
 /// How a caller keeps a long poll: the real `park_with`, or its broken twin.
 type Park = fn(
     &Waiters,
@@ -184,7 +157,7 @@ fn a_long_poll_meets_the_end(park: Park) {
     };
     let caller = {
         let (redis, server) = (Arc::clone(&redis), Arc::clone(&server));
-        let responder = responder(&answers);
+        let responder = Answers::responder(&answers);
         thread::spawn(move || {
             let look = || redis.look();
             let (id, waiter) = (redis.id, WaiterId::next());
