@@ -8,8 +8,8 @@
 
 use ch03_context::Context;
 use ch05_job_status::{JobId, JobStore, Outcome, Status, StoreConfig, TransitionError, WaiterId};
-use http_loop::answers::Answers;
 use http_loop::Responder;
+use http_loop::answers::Answers;
 use loom::thread;
 use std::sync::Arc;
 use sync_shim::model;
